@@ -1,0 +1,67 @@
+# giamngheo — the two commands are `make run` and `make test`; `make install` is what both use.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test test-sqlite test-postgres browser lint eval bench dev-set clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -U pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's Chromium for the web chat's browser tests (Playwright drives it; it downloads no browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: install
+	$(BIN)/giamngheo db upgrade
+	$(BIN)/giamngheo content check
+	$(BIN)/giamngheo serve --host $(HOST) --port $(PORT)
+
+test: install browser dev-set
+	$(BIN)/ruff check core bot api schedules tests
+	$(BIN)/giamngheo content check
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	TEST_DATABASE=sqlite $(BIN)/pytest -q
+
+test-postgres:
+	@if $(PY) -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+	  echo "== test suite on PostgreSQL ($(TEST_POSTGRES_URL)) =="; \
+	  TEST_DATABASE=postgres TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q -m "not no_database"; \
+	else \
+	  echo "!! PostgreSQL does not answer at $(TEST_POSTGRES_URL): SKIPPING the PostgreSQL run"; \
+	fi
+
+# tests/data/dev_questions.jsonl is assembled from the per-topic files in tests/data/dev/.
+dev-set:
+	@cat tests/data/dev/*.jsonl > tests/data/dev_questions.jsonl
+
+eval: install dev-set
+	$(BIN)/giamngheo eval --out data/eval.json
+
+bench: install dev-set
+	$(PY) tests/bench/run.py --out data/bench.json
+
+lint: install
+	$(BIN)/ruff check core bot api schedules tests
+	$(BIN)/ruff format --check core bot api schedules tests
+
+clean:
+	rm -rf $(VENV) data/*.db data/*.db-* .pytest_cache

@@ -1,0 +1,144 @@
+"""The `giamngheo` command: ask, chat, serve, and the tools curators and operators use.
+
+api/ is the composition root: the HTTP app and this CLI are the two places that wire every layer.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from core import clock
+from core.settings import get_settings
+
+app = typer.Typer(help="giamngheo — thông tin giảm nghèo cho bà con.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+content_app = typer.Typer(help="Curated content tools.", no_args_is_help=True)
+db_app = typer.Typer(help="Database tools.", no_args_is_help=True)
+app.add_typer(content_app, name="content")
+app.add_typer(db_app, name="db")
+
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="Answer as on this date (YYYY-MM-DD), for entries with validity.")
+]
+
+
+def _parse_date(value: str | None) -> date:
+    if value is None:
+        return clock.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question; omit with --json to read stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (per line of stdin).")] = False,
+    on: DateOption = None,
+) -> None:
+    """Answer a question as a household would see it."""
+    from core.knowledge import get_knowledge_base
+
+    day = _parse_date(on)
+    knowledge = get_knowledge_base()
+    if question is None:
+        if not as_json:
+            typer.echo("Hãy gõ câu hỏi, ví dụ: giamngheo ask \"vay vốn hộ nghèo\"", err=True)
+            raise typer.Exit(2)
+        for number, raw in enumerate(sys.stdin.buffer, start=1):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if "\ufffd" in line:
+                typer.echo(f"line {number}: bytes that are not UTF-8 were replaced", err=True)
+            answer = knowledge.answer(line.replace("\ufffd", " "), on=day)
+            sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        return
+    answer = knowledge.answer(question, on=day)
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        typer.echo(answer.answer)
+
+
+@content_app.command("check")
+def content_check(on: DateOption = None) -> None:
+    """Validate every entry; exit 1 on errors, print warnings."""
+    from core.content import check_content
+
+    settings = get_settings()
+    problems = check_content(settings.content_dir, today=_parse_date(on))
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    errors = [p for p in problems if p.severity == "error"]
+    from core.content import entry_paths
+
+    count = len(entry_paths(settings.content_dir))
+    typer.echo(f"{count} entries, {len(errors)} errors, {len(problems) - len(errors)} warnings")
+    if errors:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (and load the area map)."""
+    from core.bootstrap import prepare
+    from core.logs import setup_logging
+
+    setup_logging()
+    prepare()
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler.")] = True,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a delivery worker.")] = True,
+    channels: Annotated[bool, typer.Option("--channels/--no-channels", help="Run Telegram polling.")] = True,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes (scheduler needs 1).")] = 1,
+) -> None:
+    """Serve the web chat, the officials' page, the API, and the background services."""
+    import uvicorn
+
+    from api.main import AppOptions, create_app
+    from core.logs import setup_logging
+
+    setup_logging()
+    if workers > 1:
+        import os
+
+        os.environ["GIAMNGHEO_SERVE_OPTIONS"] = json.dumps(
+            {"scheduler": False, "worker": worker, "channels": False}
+        )
+        uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_config=None)
+        return
+    application = create_app(AppOptions(channels=channels, scheduler=scheduler, worker=worker))
+    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command("eval")
+def evaluate(
+    path: Annotated[str, typer.Option(help="The dev set (JSON lines).")] = "tests/data/dev_questions.jsonl",
+    on: DateOption = None,
+    out: Annotated[str | None, typer.Option(help="Also write the results as JSON here.")] = None,
+) -> None:
+    """Top-1 accuracy and out-of-scope precision on the dev set, beside plain BM25 and each pipeline step."""
+    from core.evaluation import evaluate_all, format_table, load_dev_set
+
+    results = evaluate_all(load_dev_set(path), on=_parse_date(on))
+    typer.echo(format_table(results))
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            json.dump([r.to_dict() for r in results], handle, ensure_ascii=False, indent=2)
+
+
+if __name__ == "__main__":
+    app()

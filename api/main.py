@@ -1,0 +1,91 @@
+"""The FastAPI application: routers, start-up and the background services hung on it.
+
+`create_app()` is the factory; `giamngheo serve` runs it with uvicorn. At start-up it migrates the database,
+loads the content, then enters each background service (channels, scheduler, delivery worker) chosen in
+`AppOptions`; at shutdown it leaves them in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.routes import ask, health
+from core.bootstrap import prepare
+from core.knowledge import get_knowledge_base
+
+log = logging.getLogger(__name__)
+
+Service = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@dataclass
+class AppOptions:
+    """Which background services run inside the web process."""
+
+    channels: bool = True
+    scheduler: bool = True
+    worker: bool = True
+    prepare_database: bool = True
+    extra_services: list[Service] = field(default_factory=list)
+
+
+def background_services(options: AppOptions) -> list[Service]:
+    """The services to start with the app, in start order."""
+    services: list[Service] = []
+    services.extend(options.extra_services)
+    return services
+
+
+def create_app(options: AppOptions | None = None) -> FastAPI:
+    options = options or AppOptions()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if options.prepare_database:
+            await asyncio.to_thread(prepare)
+        app.state.knowledge = await asyncio.to_thread(get_knowledge_base)
+        async with AsyncExitStack() as stack:
+            for service in background_services(options):
+                await stack.enter_async_context(service(app))
+            yield
+
+    app = FastAPI(title="giamngheo", version="0.1.0", lifespan=lifespan,
+                  description="Thông tin giảm nghèo cho bà con: hỏi đáp, bản tin ấp, cán bộ xã.")
+    app.state.options = options
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for module in (ask, health):
+        app.include_router(module.router)
+    return app
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """422 with one readable message first, then FastAPI's detail list."""
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    where = ".".join(str(p) for p in first.get("loc", []) if p != "body")
+    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    detail = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg")), "type": e.get("type")} for e in errors]
+    return JSONResponse({"message": f"{where}: {message}" if where else message, "detail": detail},
+                        status_code=422)
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --workers N`: options come from GIAMNGHEO_SERVE_OPTIONS (set by `serve`)."""
+    import json
+    import os
+
+    from core.logs import setup_logging
+
+    setup_logging()
+    raw = json.loads(os.environ.get("GIAMNGHEO_SERVE_OPTIONS", "{}"))
+    return create_app(AppOptions(**{k: bool(v) for k, v in raw.items() if k in {"channels", "scheduler",
+                                                                                 "worker"}}))

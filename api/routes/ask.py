@@ -1,0 +1,49 @@
+"""`POST /api/v1/ask`: one question in, the answer object out (the same as `giamngheo ask --json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, field_validator
+
+from api.deps import KnowledgeDep
+from core import clock
+from core.text import clean
+
+router = APIRouter(prefix="/api/v1", tags=["ask"])
+
+
+class AskRequest(BaseModel):
+    text: str = Field(description="The household's question, any spelling; cut to 1,000 characters.",
+                      max_length=100_000)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not clean(value):
+            raise ValueError("Câu hỏi đang trống: hãy gửi nội dung câu hỏi (text is empty)")
+        return value
+
+
+class SourceOut(BaseModel):
+    title: str
+    url: str
+
+
+class AskResponse(BaseModel):
+    matched: bool
+    answer: str
+    kind: str
+    entry_id: str | None
+    title: str | None
+    topic: str | None
+    score: float
+    sources: list[SourceOut]
+    suggestions: list[str]
+
+
+@router.post("/ask", response_model=AskResponse)
+def ask(body: AskRequest, knowledge: KnowledgeDep) -> dict[str, Any]:
+    """Answer a question from the curated content, or say honestly that we do not know."""
+    return knowledge.answer(body.text, on=clock.today()).to_dict()
