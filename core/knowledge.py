@@ -23,17 +23,23 @@ import numpy as np
 
 from core import texts
 from core.content import TOPIC_TITLES, Entry, load_entries
-from core.text import Lexicon, Normaliser, bigrams, clean
+from core.text import Lexicon, Normaliser, bigrams, clean, expand_abbreviations, fold, has_marks, raw_tokens, tone_key
 
 MAX_ANSWER_CHARS = 1500
 
-# Words that carry no topic: question particles, pronouns, politeness. Folded forms.
+# Words that carry no topic. Accented forms are dropped before folding, so "vậy" (so) goes but "vay"
+# (borrow, or "vậy" typed without accents — the more useful reading here) stays; the folded list holds
+# only forms that mean nothing to us whatever their accents were.
+STOPWORDS_ACCENTED = frozenset(
+    """à ạ ả ơi nhé nhen hen hả hông không được thì là mà của có với tôi tui mình em anh chị bác cô chú ông bà
+    bạn nào này sao đó đây đấy rồi sẽ đang đã và hay ha nè xin xem coi muốn cần gì vậy dậy thế ấy kia
+    nhỉ nha nhà nhiêu bao một đi""".split()
+) - {"nhà", "bao"}
 STOPWORDS = frozenset(
-    """a ah ak anh ba bac ban bao be bi biet cai cach can cho chi chu co con cua cung da dang day de den
-    di do duoc em gi giup ha hay he hen hoi khi khong la lam lai len ma may minh mot muon nao nay ne
-    nghe nguoi nha nhe nhen nhieu nho nhu noi o oi qua ra roi sao se ta thi the theo thoi tim toi tren
-    trong tu va vay ve voi vo xin xem""".split()
+    """a ah ak anh em gi ha he hen khong duoc la minh nao nay ne nhe nhen oi roi sao se thi toi tui voi
+    xem coi""".split()
 )
+
 # Small talk, as folded phrases once politeness words are dropped ("Cảm ơn bạn nhiều nha" → "cam on").
 SMALL_TALK = {
     "greeting": frozenset({"chao", "xin chao", "hello", "hi", "alo", "helo", "hey", "chao buoi sang",
@@ -63,7 +69,13 @@ class SearchConfig:
     title_weight: int = 3
     keyword_weight: int = 2
     body_weight: int = 1
-    question_mix: float = 0.6
+    question_mix: float = 0.4
+    coverage_weight: float = 0.1
+    example_weight: float = 0.5
+    title_boost: float = 1.0
+    skip_bigrams: bool = True
+    k1: float = 1.8
+    b: float = 0.75
     min_score: float = 0.0
     min_coverage: float = 0.5
 
@@ -122,21 +134,37 @@ class KnowledgeBase:
         vocabulary = {t for e in entries for text in self._entry_texts(e) for t in base.base_tokens(text)}
         self.normaliser = base.with_vocabulary(vocabulary)
         self._entry_tokens = [self._index_tokens(e) for e in entries]
-        self._entry_terms = [set(tokens).union(*(self._terms(q) for q in e.questions))
-                             for tokens, e in zip(self._entry_tokens, entries, strict=True)]
+        self._entry_terms = [
+            set(tokens).union(*(self._terms(q) for q in e.questions),
+                              *(self.normaliser.base_tokens(t) for t in self._entry_texts(e)))
+            for tokens, e in zip(self._entry_tokens, entries, strict=True)
+        ]
+        self._entry_keys = [{tone_key(t) for text in self._entry_texts(e) for t in raw_tokens(text)}
+                            for e in entries]
+        self._lexicon_forms = {f[0] for f in self.normaliser.lexicon.rewrites if len(f) == 1} | {
+            f[0] for f in self.normaliser.lexicon.rewrites.values() if len(f) == 1}
         self.entry_index = self._bm25(self._entry_tokens)
         self._question_owner: list[int] = []
         question_docs: list[list[str]] = []
+        doc_boost: list[float] = []
         for i, entry in enumerate(entries):
-            for question in [entry.title, *entry.questions]:
+            for j, question in enumerate([entry.title, *entry.questions]):
                 question_docs.append(self._terms(question))
                 self._question_owner.append(i)
+                doc_boost.append(config.title_boost if j == 0 else 1.0)
+        self._doc_boost = np.array(doc_boost)
         self.question_index = self._bm25(question_docs)
         self._owner = np.array(self._question_owner, dtype=np.int64)
         document_frequency = Counter(t for terms in self._entry_terms for t in terms)
         n = max(len(entries), 1)
         self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + n)
+        self._postings: dict[str, list[int]] = {}
+        for doc, terms in enumerate(question_docs):
+            for term in set(terms):
+                self._postings.setdefault(term, []).append(doc)
+        self._postings_arrays = {t: np.array(d, dtype=np.int64) for t, d in self._postings.items()}
+        self._doc_mass = np.array([sum(self._idf.get(t, 0.0) for t in set(d)) for d in question_docs])
 
     @classmethod
     def from_directory(cls, content_dir: Path, config: SearchConfig = SearchConfig()) -> KnowledgeBase:
@@ -146,18 +174,24 @@ class KnowledgeBase:
     def _entry_texts(entry: Entry) -> list[str]:
         return [entry.title, *entry.questions, *entry.keywords, entry.body]
 
-    @staticmethod
-    def _bm25(docs: list[list[str]]) -> bm25s.BM25:
-        index = bm25s.BM25()
+    def _bm25(self, docs: list[list[str]]) -> bm25s.BM25:
+        index = bm25s.BM25(k1=self.config.k1, b=self.config.b)
         index.index([d or [""] for d in docs], show_progress=False)
         return index
 
     def _terms(self, text: str) -> list[str]:
-        tokens = self.normaliser.tokens(text)
         if self.config.stopwords:
+            tokens = self.normaliser.tokens(text, drop=STOPWORDS_ACCENTED)
             content = [t for t in tokens if t not in STOPWORDS]
-            tokens = content or tokens
-        return tokens + bigrams(tokens) if self.config.use_bigrams else tokens
+            tokens = content or tokens or self.normaliser.tokens(text)
+        else:
+            tokens = self.normaliser.tokens(text)
+        if not self.config.use_bigrams:
+            return tokens
+        pairs = bigrams(tokens)
+        if self.config.skip_bigrams:
+            pairs += [f"{a}_{b}" for a, b in zip(tokens, tokens[2:], strict=False)]
+        return tokens + pairs
 
     def _index_tokens(self, entry: Entry) -> list[str]:
         c = self.config
@@ -195,17 +229,53 @@ class KnowledgeBase:
             if q_top > 0:
                 w = self.config.question_mix
                 mixed = (1 - w) * mixed + w * best / q_top
-        order = np.argsort(-mixed)[:limit]
-        unigrams = [t for t in terms if "_" not in t]
-        return [Hit(self.entries[i], float(mixed[i]), self._coverage(unigrams, i)) for i in order
-                if mixed[i] > 0]
+        units = self._query_units(text)
+        coverage = np.array([self._coverage(units, i) for i in range(len(self.entries))])
+        cw, ew = self.config.coverage_weight, self.config.example_weight
+        final = (1 - cw - ew) * mixed + cw * coverage + ew * self._example_similarity(terms)
+        final = np.where(mask & (mixed > 0), final, 0.0)
+        order = np.argsort(-final)[:limit]
+        return [Hit(self.entries[i], float(final[i]), float(coverage[i])) for i in order if final[i] > 0]
 
-    def _coverage(self, unigrams: list[str], entry_index: int) -> float:
-        known = self._entry_terms[entry_index]
-        total = sum(self._idf.get(t, self._unknown_idf) for t in unigrams)
+    def _example_similarity(self, terms: list[str]) -> np.ndarray:
+        """Per entry, the best IDF-weighted Dice overlap between the question and its title or examples."""
+        query = set(terms)
+        shared = np.zeros(len(self._doc_mass))
+        for term in query:
+            docs = self._postings_arrays.get(term)
+            if docs is not None:
+                shared[docs] += self._idf.get(term, 0.0)
+        query_mass = sum(self._idf.get(t, self._unknown_idf) for t in query)
+        dice = self._doc_boost * 2 * shared / np.maximum(query_mass + self._doc_mass, 1e-9)
+        best = np.zeros(len(self.entries))
+        np.maximum.at(best, self._owner, dice)
+        return best
+
+    def _query_units(self, text: str) -> list[tuple[float, str | None, set[str]]]:
+        """Each informative word of the question: its weight, its accented key (when typed with accents
+        and not a lexicon synonym) and the folded forms that count as the entry knowing it."""
+        raw = expand_abbreviations(raw_tokens(text)) if self.config.abbreviations else raw_tokens(text)
+        units = []
+        for token in raw:
+            if token in STOPWORDS_ACCENTED or fold(token) in STOPWORDS:
+                continue
+            folded = fold(token) if self.config.fold else token
+            forms = {folded, *self.normaliser.tokens(token)}
+            weight = max(self._idf.get(f, self._unknown_idf) for f in forms)
+            exact = self.config.fold and has_marks(token) and folded not in self._lexicon_forms
+            units.append((weight, tone_key(token) if exact else None, forms))
+        return units
+
+    def _coverage(self, units: list[tuple[float, str | None, set[str]]], entry_index: int) -> float:
+        """IDF-weighted share of the question's words the entry knows; accented words must match with
+        their accents ("tuổi" is not "tươi"), words typed without accents match folded."""
+        total = sum(weight for weight, _, _ in units)
         if total == 0:
             return 0.0
-        return sum(self._idf.get(t, self._unknown_idf) for t in unigrams if t in known) / total
+        terms, keys = self._entry_terms[entry_index], self._entry_keys[entry_index]
+        known = sum(weight for weight, key, forms in units
+                    if (key in keys if key is not None else bool(forms & terms)))
+        return known / total
 
     def answer(self, text: str, *, on: date, area_codes: set[str] | None = None) -> Answer:
         """The household's answer: a curated entry, a friendly reply, or an honest fallback."""

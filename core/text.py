@@ -83,6 +83,22 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_TONE_MARKS = {"\u0300": "f", "\u0301": "s", "\u0303": "x", "\u0309": "r", "\u0323": "j"}
+
+
+def tone_key(token: str) -> str:
+    """An accented token with its tone moved to the end, so "hoà" and "hòa" give the same key ("hoaf")
+    while "năm", "nam" and "nấm" stay apart. Vowel marks (ă â ê ô ơ ư) and đ are kept."""
+    decomposed = unicodedata.normalize("NFD", token.casefold())
+    tone = "".join(_TONE_MARKS[ch] for ch in decomposed if ch in _TONE_MARKS)
+    base = "".join(ch for ch in decomposed if ch not in _TONE_MARKS)
+    return unicodedata.normalize("NFC", base) + tone[-1:]
+
+
+def has_marks(token: str) -> bool:
+    return fold(token) != token.casefold()
+
+
 def raw_tokens(text: str) -> list[str]:
     """Lower-cased accented tokens of letters or numbers; punctuation, emoji and markup drop out."""
     return _TOKEN_RE.findall(_TAG_RE.sub(" ", clean(text)).casefold())
@@ -190,11 +206,13 @@ class Normaliser:
         return Normaliser(self.lexicon, vocabulary, self.typo_tolerance, self.telex_repair,
                           self.fold_marks, self.abbreviations, sorted(vocabulary))
 
-    def base_tokens(self, text: str) -> list[str]:
-        """Steps 1–3: clean, expand chat abbreviations, fold."""
+    def base_tokens(self, text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+        """Steps 1–3: clean, expand chat abbreviations, (drop accented words in `drop`,) fold."""
         tokens = raw_tokens(text)
         if self.abbreviations:
             tokens = expand_abbreviations(tokens)
+        if drop:
+            tokens = [t for t in tokens if t not in drop]
         return [fold(t) for t in tokens] if self.fold_marks else tokens
 
     def repair(self, token: str) -> str:
@@ -217,9 +235,9 @@ class Normaliser:
             self._repair_cache[token] = repaired
         return repaired
 
-    def tokens(self, text: str) -> list[str]:
+    def tokens(self, text: str, drop: frozenset[str] = frozenset()) -> list[str]:
         """The full pipeline: what both the index and the question are made of."""
-        tokens = [self.repair(t) for t in self.base_tokens(text)]
+        tokens = [self.repair(t) for t in self.base_tokens(text, drop)]
         return self.lexicon.apply(tokens)
 
 
