@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test test-sqlite test-postgres browser lint eval bench dev-set clean
+.PHONY: install run test test-sqlite test-postgres browser lint eval bench dev-set clean migration
 
 install: $(STAMP)
 
@@ -57,6 +57,7 @@ eval: install dev-set
 	$(BIN)/giamngheo eval --out data/eval.json
 
 bench: install dev-set
+	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) tests/bench/run.py --out data/bench.json
 
 lint: install
@@ -65,3 +66,9 @@ lint: install
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-* .pytest_cache
+
+# Regenerate the single initial migration from core/models.py (no production database exists yet).
+migration: install
+	rm -f core/migrations/versions/0001_initial_schema.py
+	d=$$(mktemp -d) && DATABASE_URL=sqlite:///$$d/m.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001 >/dev/null && rm -rf $$d
+	$(BIN)/ruff check --fix -q core/migrations || true

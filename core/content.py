@@ -25,6 +25,8 @@ MAX_BODY_CHARS = 1300
 MAX_ANSWER_PART_CHARS = 1200
 MIN_QUESTIONS = 4
 STALE_AFTER = timedelta(days=365)
+# libyaml's loader when the wheel has it (10× faster start-up); same safe semantics either way.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED_LINES = ("Cần gì:", "Hỏi ai:", "Ở đâu:")
 
@@ -87,7 +89,7 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]
     except StopIteration:
         raise ContentError([Problem(path, 1, "front matter is not closed by a '---' line")]) from None
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = yaml.load("\n".join(lines[1:end]), Loader=_YamlLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

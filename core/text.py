@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -76,6 +77,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower case without tone or vowel marks, đ → d: "Hộ nghèo" → "ho ngheo"."""
     text = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA).casefold())
@@ -86,6 +88,7 @@ def fold(text: str) -> str:
 _TONE_MARKS = {"\u0300": "f", "\u0301": "s", "\u0303": "x", "\u0309": "r", "\u0323": "j"}
 
 
+@lru_cache(maxsize=100_000)
 def tone_key(token: str) -> str:
     """An accented token with its tone moved to the end, so "hoà" and "hòa" give the same key ("hoaf")
     while "năm", "nam" and "nấm" stay apart. Vowel marks (ă â ê ô ơ ư) and đ are kept."""
