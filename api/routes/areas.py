@@ -1,0 +1,68 @@
+"""`GET /api/v1/areas`: find places by name (diacritics optional) or list the places under one. Public."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from api.deps import SessionDep, api_error
+from core import texts
+from core.area_names import KINDS
+from core.areas import area_public, child_areas, get_area, search_areas
+from core.text import clean
+
+router = APIRouter(prefix="/api/v1", tags=["areas"])
+MAX_QUERY_CHARS = 200
+
+
+class AreaOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+    aliases: list[str]
+
+
+def _kinds(values: list[str] | None) -> tuple[str, ...] | None:
+    """Kinds from `?kind=hamlet&kind=commune` or `?kind=hamlet,commune`; 422 on an unknown one."""
+    kinds = tuple(k for v in values or [] for k in (clean(p).lower() for p in v.split(",")) if k)
+    for kind in kinds:
+        if kind not in KINDS:
+            raise api_error(422, texts.get("areas.unknown_kind", kind=kind, kinds=", ".join(KINDS)))
+    return kinds or None
+
+
+@router.get("/areas", response_model=list[AreaOut])
+async def find_areas(
+    session: SessionDep,
+    q: Annotated[str | None, Query(description="Name, former name or alias; any spelling, e.g. 'thanh an'.")] = None,
+    kind: Annotated[list[str] | None, Query(description="province, commune, ward or hamlet (repeatable).")] = None,
+    parent: Annotated[str | None, Query(description="Only areas directly under this code.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Most results to return.")] = 20,
+) -> list[dict[str, Any]]:
+    """Areas matching `q` (best first), or the areas directly under `parent` (filtered by `q` if given)."""
+    query = clean(q or "")
+    kinds = _kinds(kind)
+    if len(query) > MAX_QUERY_CHARS:
+        raise api_error(422, texts.get("areas.query_too_long", limit=MAX_QUERY_CHARS))
+    if not query and not parent:
+        raise api_error(422, texts.get("areas.query_missing"))
+    if parent:
+        if await get_area(session, parent) is None:
+            raise api_error(404, texts.get("areas.not_found", code=parent))
+        if not query:
+            children = [a for a in await child_areas(session, parent) if kinds is None or a.kind in kinds]
+            return [area_public(a) for a in children[:limit]]
+    found = await search_areas(session, query, kinds=kinds, limit=limit, parent_code=parent or None)
+    return [area_public(a) for a in found]
+
+
+@router.get("/areas/{code}", response_model=AreaOut)
+async def one_area(code: str, session: SessionDep) -> dict[str, Any]:
+    """One area by code, merged or not."""
+    area = await get_area(session, code)
+    if area is None:
+        raise api_error(404, texts.get("areas.not_found", code=code))
+    return area_public(area)
