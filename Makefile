@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test test-sqlite test-postgres browser lint eval bench dev-set clean migration
+.PHONY: install run test test-sqlite test-postgres browser lint eval bench clean migration
 
 install: $(STAMP)
 
@@ -31,7 +31,7 @@ run: install
 	$(BIN)/giamngheo content check
 	$(BIN)/giamngheo serve --host $(HOST) --port $(PORT)
 
-test: install browser dev-set
+test: install browser
 	$(BIN)/ruff check core bot api schedules tests
 	$(BIN)/giamngheo content check
 	$(MAKE) --no-print-directory test-sqlite
@@ -49,14 +49,10 @@ test-postgres:
 	  echo "!! PostgreSQL does not answer at $(TEST_POSTGRES_URL): SKIPPING the PostgreSQL run"; \
 	fi
 
-# tests/data/dev_questions.jsonl is assembled from the per-topic files in tests/data/dev/.
-dev-set:
-	@cat tests/data/dev/*.jsonl > tests/data/dev_questions.jsonl
-
-eval: install dev-set
+eval: install
 	$(BIN)/giamngheo eval --out data/eval.json
 
-bench: install dev-set
+bench: install
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) tests/bench/run.py --out data/bench.json
 

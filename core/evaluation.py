@@ -78,7 +78,7 @@ def ablations() -> list[tuple[str, SearchConfig]]:
     """Plain BM25, then the full pipeline, then the full pipeline less one piece at a time."""
     full = SearchConfig()
     return [
-        ("plain BM25 (lower-case words, one field)", PLAIN_BM25),
+        ("plain BM25 (lower-case words, one field; answers all)", PLAIN_BM25),
         ("full pipeline", full),
         ("  without folding accents", replace(full, fold=False)),
         ("  without chat abbreviations", replace(full, abbreviations=False)),

@@ -169,19 +169,24 @@ class Lexicon:
 
     def apply(self, tokens: list[str]) -> list[str]:
         """Rewrite known phrases to their canonical form, longest match first, left to right."""
+        return [token for token, _ in self.apply_aligned([(t, None) for t in tokens])]
+
+    def apply_aligned(self, pairs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+        """`apply` on (token, source) pairs; tokens a rewrite produced have no source."""
         if not self.rewrites:
-            return tokens
-        out: list[str] = []
+            return pairs
+        tokens = [token for token, _ in pairs]
+        out: list[tuple[str, str | None]] = []
         i = 0
         while i < len(tokens):
             for size in range(min(self.longest, len(tokens) - i), 0, -1):
                 canonical = self.rewrites.get(tuple(tokens[i : i + size]))
                 if canonical is not None:
-                    out.extend(canonical)
+                    out.extend((token, None) for token in canonical)
                     i += size
                     break
             else:
-                out.append(tokens[i])
+                out.append(pairs[i])
                 i += 1
         return out
 
@@ -209,13 +214,15 @@ class Normaliser:
         return Normaliser(self.lexicon, vocabulary, self.typo_tolerance, self.telex_repair,
                           self.fold_marks, self.abbreviations, sorted(vocabulary))
 
-    def base_tokens(self, text: str, drop: frozenset[str] = frozenset()) -> list[str]:
-        """Steps 1–3: clean, expand chat abbreviations, (drop accented words in `drop`,) fold."""
+    def _accented(self, text: str, drop: frozenset[str]) -> list[str]:
         tokens = raw_tokens(text)
         if self.abbreviations:
             tokens = expand_abbreviations(tokens)
-        if drop:
-            tokens = [t for t in tokens if t not in drop]
+        return [t for t in tokens if t not in drop] if drop else tokens
+
+    def base_tokens(self, text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+        """Steps 1–3: clean, expand chat abbreviations, (drop accented words in `drop`,) fold."""
+        tokens = self._accented(text, drop)
         return [fold(t) for t in tokens] if self.fold_marks else tokens
 
     def repair(self, token: str) -> str:
@@ -238,10 +245,19 @@ class Normaliser:
             self._repair_cache[token] = repaired
         return repaired
 
+    def aligned(self, text: str, drop: frozenset[str] = frozenset()) -> list[tuple[str, str | None]]:
+        """The full pipeline, each token with the accented word it came from (None when a repair or a
+        lexicon rewrite made it), so a caller can still tell "tuổi" from "tươi"."""
+        pairs: list[tuple[str, str | None]] = []
+        for raw in self._accented(text, drop):
+            folded = fold(raw) if self.fold_marks else raw
+            repaired = self.repair(folded)
+            pairs.append((repaired, raw if repaired == folded else None))
+        return self.lexicon.apply_aligned(pairs)
+
     def tokens(self, text: str, drop: frozenset[str] = frozenset()) -> list[str]:
         """The full pipeline: what both the index and the question are made of."""
-        tokens = [self.repair(t) for t in self.base_tokens(text, drop)]
-        return self.lexicon.apply(tokens)
+        return [token for token, _ in self.aligned(text, drop)]
 
 
 def bigrams(tokens: list[str]) -> list[str]:

@@ -21,9 +21,8 @@ REPEATS = 5
 
 
 def questions(minimum: int = 1000) -> list[str]:
-    base = []
-    for path in sorted((ROOT / "tests" / "data" / "dev").glob("*.jsonl")):
-        base += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    dev_set = ROOT / "tests" / "data" / "dev_questions.jsonl"
+    base = [json.loads(line)["text"] for line in dev_set.read_text(encoding="utf-8").splitlines() if line.strip()]
     rng = random.Random(2026)
     variants = list(base)
     for text in base:
