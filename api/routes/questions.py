@@ -1,0 +1,38 @@
+"""What curators learn from: `GET /api/v1/questions/unanswered` (similar gaps grouped, biggest first) and
+`GET /api/v1/questions/disliked` (answers with most 👎, with their 👍). Bearer token, any role: the rows hold
+folded question text and no user id, so there is nothing to scope."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentOfficial, KnowledgeDep, SessionDep
+from core.learning import disliked_entries, unanswered_groups
+from core.settings import get_settings
+
+router = APIRouter(prefix="/api/v1/questions", tags=["learning"])
+
+Days = Annotated[int | None, Query(ge=1, le=3650, description="Look this many days back (LEARNING_WINDOW_DAYS).")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.get("/unanswered")
+async def unanswered(official: CurrentOfficial, session: SessionDep, knowledge: KnowledgeDep, days: Days = None,
+                     limit: Limit = 20) -> dict:
+    """Groups of similar questions nobody could answer, with counts and examples: the gaps to fill first."""
+    settings = get_settings()
+    window = days or settings.learning_window_days
+    groups = await unanswered_groups(session, days=window, similarity=settings.learning_similarity, limit=limit,
+                                     knowledge=knowledge)
+    return {"days": window, "groups": [g.public() for g in groups]}
+
+
+@router.get("/disliked")
+async def disliked(official: CurrentOfficial, session: SessionDep, knowledge: KnowledgeDep, days: Days = None,
+                   limit: Limit = 20) -> dict:
+    """Answers households marked 👎, most first, with their 👍 count and the wordings that got them."""
+    window = days or get_settings().learning_window_days
+    entries = await disliked_entries(session, days=window, limit=limit, knowledge=knowledge)
+    return {"days": window, "entries": [e.public() for e in entries]}

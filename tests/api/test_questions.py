@@ -1,0 +1,81 @@
+"""What curators learn from, on the real app: feedback left through the real engine, read with a real token."""
+
+import asyncio
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import AppOptions, create_app
+from bot.engine.engine import handle
+from bot.engine.types import Inbound, Reply
+from core.db import get_async_engine, session_scope
+from core.officials import create_official
+
+
+@pytest.fixture
+def client(database):
+    app = create_app(AppOptions(channels=False, scheduler=False, worker=False, prepare_database=False))
+    with TestClient(app) as client:
+        yield client
+
+
+def run(coroutine):
+    async def main():
+        try:
+            return await coroutine
+        finally:
+            await get_async_engine().dispose()
+
+    return asyncio.run(main())
+
+
+async def viewer_token() -> str:
+    async with session_scope() as session:
+        _, token = await create_official(session, name="Người soạn", role="admin", area_codes=[])
+    return token
+
+
+async def message(client: TestClient, user: str, kind: str, value: str) -> list[Reply]:
+    inbound = Inbound("telegram", user, kind, text=value if kind == "text" else "",
+                      payload=value if kind == "button" else "")
+    async with session_scope() as session:
+        return await handle(inbound, session=session, knowledge=client.app.state.knowledge)
+
+
+async def households_ask(client: TestClient) -> None:
+    for user, question in enumerate(["Giá lúa hôm nay bao nhiêu?", "giá lúa hôm nay", "Giá lúa IR50404 bao nhiêu",
+                                     "kết quả xổ số miền tây hôm nay", "xổ số hôm nay"]):
+        await message(client, f"u{user}", "text", "menu")
+        await message(client, f"u{user}", "text", question)
+    for user in ("a", "b"):
+        await message(client, user, "text", "menu")
+        replies = await message(client, user, "text", "hộ nghèo vay vốn ngân hàng chính sách được bao nhiêu")
+        vote = "fb:d:" if user == "a" else "fb:u:"
+        down = next(b.data for b in replies[0].all_buttons() if b.data.startswith(vote))
+        await message(client, user, "button", down)
+
+
+def test_gaps_and_disliked_answers_are_listed_for_officials(client):
+    token = run(viewer_token())
+    run(households_ask(client))
+    headers = {"Authorization": f"Bearer {token}"}
+    gaps = client.get("/api/v1/questions/unanswered", headers=headers)
+    assert gaps.status_code == 200
+    groups = gaps.json()["groups"]
+    assert [(g["count"], g["example"]) for g in groups] == [(3, "gia lua hom nay bao nhieu?"),
+                                                           (2, "ket qua xo so mien tay hom nay")]
+    assert gaps.json()["days"] == 90
+    disliked = client.get("/api/v1/questions/disliked", headers=headers).json()["entries"]
+    assert len(disliked) == 1 and (disliked[0]["down"], disliked[0]["up"]) == (1, 1)
+    assert disliked[0]["title"] and disliked[0]["questions"] == [
+        "ho ngheo vay von ngan hang chinh sach duoc bao nhieu"]
+    assert client.get("/api/v1/questions/unanswered?limit=1", headers=headers).json()["groups"][0]["count"] == 3
+
+
+def test_learning_needs_a_token_and_sane_parameters(client):
+    assert client.get("/api/v1/questions/unanswered").status_code == 401
+    assert client.get("/api/v1/questions/disliked").status_code == 401
+    token = run(viewer_token())
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/questions/unanswered?days=0", headers=headers).status_code == 422
+    assert client.get("/api/v1/questions/disliked?limit=1000", headers=headers).status_code == 422
