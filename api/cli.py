@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from api.cli_areas import areas_app, official_app
+from api.cli_zalo import zalo_app
 from core import clock
 from core.settings import get_settings
 
@@ -21,6 +23,9 @@ content_app = typer.Typer(help="Curated content tools.", no_args_is_help=True)
 db_app = typer.Typer(help="Database tools.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
+app.add_typer(areas_app, name="areas")
+app.add_typer(official_app, name="official")
+app.add_typer(zalo_app, name="zalo")
 
 DateOption = Annotated[
     str | None, typer.Option("--date", help="Answer as on this date (YYYY-MM-DD), for entries with validity.")
@@ -66,6 +71,27 @@ def ask(
         typer.echo(answer.answer)
 
 
+@app.command()
+def chat(
+    user: Annotated[str, typer.Option(help="Who is chatting: the conversation is kept under this id.")] = "local",
+) -> None:
+    """Chat with the bot in the terminal: buttons are numbered, type the number to tap one; /thoat leaves."""
+    import asyncio
+
+    from bot.channels.console import run_chat
+    from core.bootstrap import prepare
+    from core.knowledge import get_knowledge_base
+    from core.logs import setup_logging
+
+    setup_logging()
+    prepare()
+    for stream in (sys.stdin, sys.stdout):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")  # a pipe of any encoding never crashes us
+    prompt = "\n> " if sys.stdin.isatty() else ""
+    asyncio.run(run_chat(sys.stdin, sys.stdout, get_knowledge_base(), user_id=user, prompt=prompt))
+
+
 @content_app.command("check")
 def content_check(on: DateOption = None) -> None:
     """Validate every entry; exit 1 on errors, print warnings."""
@@ -101,27 +127,95 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler.")] = True,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a delivery worker.")] = True,
-    channels: Annotated[bool, typer.Option("--channels/--no-channels", help="Run Telegram polling.")] = True,
+    channels: Annotated[bool, typer.Option("--channels/--no-channels", help="Run the Telegram bot.")] = True,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes (scheduler needs 1).")] = 1,
 ) -> None:
     """Serve the web chat, the officials' page, the API, and the background services."""
     import uvicorn
 
-    from api.main import AppOptions, create_app
     from core.logs import setup_logging
 
     setup_logging()
+    settings = get_settings()
+    _exit_zero_on_sigterm()
     if workers > 1:
-        import os
-
-        os.environ["GIAMNGHEO_SERVE_OPTIONS"] = json.dumps(
-            {"scheduler": False, "worker": worker, "channels": False}
-        )
-        uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_config=None)
+        _serve_processes(host, port, workers, channels=channels, worker=worker)
         return
+    from api.main import AppOptions, create_app
+
     application = create_app(AppOptions(channels=channels, scheduler=scheduler, worker=worker))
-    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds)
+
+
+def _serve_processes(host: str, port: int, workers: int, *, channels: bool, worker: bool) -> None:
+    """`serve --workers N`: migrate once, then N uvicorn processes sharing the port and their metrics.
+
+    Never a scheduler in them (`giamngheo scheduler` runs it). Telegram runs in each only in webhook mode:
+    N processes polling getUpdates would take each other's updates away, so that is refused.
+    """
+    import os
+
+    import uvicorn
+
+    from core.bootstrap import prepare
+    from core.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
+
+    settings = get_settings()
+    if channels and settings.telegram_enabled and settings.telegram_mode == "polling":
+        typer.echo("Telegram polling needs a single process: set TELEGRAM_MODE=webhook, or use --workers 1, "
+                   "or --no-channels", err=True)
+        raise typer.Exit(2)
+    prepare()  # once, here: N processes migrating a fresh database at the same time would collide
+    metrics_dir = prepare_multiprocess_dir()  # before any worker process imports prometheus_client
+    os.environ["GIAMNGHEO_SERVE_OPTIONS"] = json.dumps(
+        {"scheduler": False, "worker": worker, "channels": channels, "prepare_database": False}
+    )
+    try:
+        uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers, log_config=None,
+                    access_log=False, timeout_graceful_shutdown=settings.shutdown_grace_seconds)
+    finally:
+        remove_multiprocess_dir(metrics_dir)
+
+
+def _exit_zero_on_sigterm() -> None:
+    """SIGTERM is how Docker and systemd ask us to stop: once stopped gracefully, exit 0 (not 143).
+
+    uvicorn handles SIGTERM itself while it serves (it stops accepting, lets requests in flight finish, runs the
+    lifespan's shutdown, which stops the background services and releases their claims), then raises the
+    signal again for the handler that was there before it: this one. Before uvicorn starts, it simply exits.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Run the bulletin scheduler alone (one leads; any other stands by and takes over if it stops)."""
+    import asyncio
+
+    from core.bootstrap import prepare
+    from core.logs import setup_logging
+    from schedules.services import run_scheduler
+
+    setup_logging()
+    prepare()
+    raise typer.Exit(asyncio.run(run_scheduler()))
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Run one delivery worker alone (start as many as needed; SIGTERM finishes the sends in flight)."""
+    import asyncio
+
+    from core.bootstrap import prepare
+    from core.logs import setup_logging
+    from schedules.services import run_worker
+
+    setup_logging()
+    prepare()
+    raise typer.Exit(asyncio.run(run_worker()))
 
 
 @app.command("eval")

@@ -16,10 +16,27 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import ask, health
+from api.routes import (
+    areas,
+    ask,
+    bulletins,
+    chat,
+    health,
+    inbox,
+    metrics,
+    officials,
+    officials_page,
+    pages,
+    questions,
+    self_check,
+    webhooks_telegram,
+    webhooks_zalo,
+)
 from core.bootstrap import prepare
 from core.knowledge import get_knowledge_base
+from schedules.services import scheduler_service, worker_service
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +56,14 @@ class AppOptions:
 
 def background_services(options: AppOptions) -> list[Service]:
     """The services to start with the app, in start order."""
-    services: list[Service] = []
+    # Zalo is webhook-only with a database inbox, so it runs in every web process (when configured).
+    services: list[Service] = [webhooks_zalo.zalo_service]
+    if options.channels:
+        services.append(webhooks_telegram.telegram_service)
+    if options.scheduler:
+        services.append(scheduler_service)
+    if options.worker:
+        services.append(worker_service)
     services.extend(options.extra_services)
     return services
 
@@ -61,9 +85,21 @@ def create_app(options: AppOptions | None = None) -> FastAPI:
                   description="Thông tin giảm nghèo cho bà con: hỏi đáp, bản tin ấp, cán bộ xã.")
     app.state.options = options
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for module in (ask, health):
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for module in (ask, health, metrics, webhooks_zalo, webhooks_telegram, areas, officials, bulletins, chat,
+                   pages, self_check, inbox, questions, officials_page):
         app.include_router(module.router)
+    app.mount("/static", pages.static_files(), name="static")
     return app
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    """HTTP errors as {"message": …}: a dict detail (api.deps.api_error) is the body; a plain detail is kept as
+    "detail" (FastAPI's usual key) and repeated as "message"."""
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail
+    body = detail if isinstance(detail, dict) and "message" in detail else {"message": str(detail), "detail": detail}
+    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -87,5 +123,5 @@ def app_from_env() -> FastAPI:
 
     setup_logging()
     raw = json.loads(os.environ.get("GIAMNGHEO_SERVE_OPTIONS", "{}"))
-    return create_app(AppOptions(**{k: bool(v) for k, v in raw.items() if k in {"channels", "scheduler",
-                                                                                 "worker"}}))
+    known = {"channels", "scheduler", "worker", "prepare_database"}
+    return create_app(AppOptions(**{k: bool(v) for k, v in raw.items() if k in known}))

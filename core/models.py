@@ -66,6 +66,15 @@ class Area(SQLModel, table=True):
     source: str = Field(default="", max_length=200)
 
 
+class AreaDataLoad(SQLModel, table=True):
+    """Which version of an area data source (the provinces package, a content file) is in `Area`."""
+
+    name: str = Field(primary_key=True, max_length=200)
+    fingerprint: str = Field(max_length=100)
+    rows: int = 0
+    loaded_at: datetime = _ts(nullable=False, default=True)
+
+
 # --- Households and their conversation ------------------------------------------------------------
 
 
@@ -101,10 +110,19 @@ class Subscription(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """Inbound webhook events already handled (Zalo retries), keyed by channel and message id."""
+    """Inbound webhook events already handled (Zalo retries), keyed by channel and message id.
+
+    Zalo's webhook also uses it as a durable inbox: the event is stored `pending` (with its `payload`) before
+    the webhook answers 200, and a worker turns it `done` (payload cleared) in the transaction that handles it;
+    `lease_until` says when a sweeper may pick up a pending event whose process died.
+    """
 
     key: str = Field(primary_key=True, max_length=200)
     created_at: datetime = _ts(nullable=False, default=True, index=True)
+    status: str = Field(default="done", max_length=16, index=True)  # pending | done | failed
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    attempts: int = 0
+    lease_until: datetime | None = _ts()
 
 
 class ChannelToken(SQLModel, table=True):
@@ -202,6 +220,14 @@ class Delivery(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
 
 
+class Lease(SQLModel, table=True):
+    """A named role one process holds at a time (the scheduler's leadership), until `expires_at`."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = _ts(nullable=False)
+
+
 # --- Learning and handoff -------------------------------------------------------------------------
 
 
@@ -228,6 +254,10 @@ class HandoffQuestion(SQLModel, table=True):
     reply_text: str | None = Field(default=None, sa_type=Text)
     replied_by: int | None = Field(default=None, foreign_key="official.id")
     replied_at: datetime | None = _ts()
+    # How the reply reached the household: sent | stored (web/console) | unreachable | blocked | failed | shown
+    # (displayed at their next message); `delivered_at` stays empty until it was sent or shown.
+    delivery_status: str | None = Field(default=None, max_length=16)
+    delivered_at: datetime | None = _ts()
 
 
 class SelfCheckRecord(SQLModel, table=True):

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     telegram_rate_per_second: float = 30.0
     telegram_per_chat_interval: float = 1.0
     telegram_rate_limit_enabled: bool = True
+    # Telegram adapter tuning (bot/channels/telegram): file URL (derived from the API URL when empty), long-poll
+    # timeout, updates handled at once (one chat's stay in order), the delivery sender's connections.
+    telegram_api_file_url: str = ""
+    telegram_poll_timeout_seconds: int = 10
+    telegram_concurrent_updates: int = 16
+    telegram_send_connections: int = 32
 
     # Zalo Official Account
     zalo_app_id: str | None = None
@@ -50,6 +56,20 @@ class Settings(BaseSettings):
     zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
     zalo_rate_per_second: float = 50.0
     zalo_webhook_max_age_seconds: int = 300
+    # Zalo adapter tuning (bot/channels/zalo): button kind (⚠ "show" echoes the tapped payload in the chat),
+    # token refresh margin and lease, OA call timeout, back-off on -32, the longest in-place wait before retrying
+    # a reply (or a later part of one), the durable inbox's workers and lease.
+    zalo_button_type: Literal["oa.query.show", "oa.query.hide"] = "oa.query.show"
+    zalo_token_refresh_margin_seconds: int = 600
+    zalo_token_lease_seconds: int = 60
+    zalo_http_timeout_seconds: float = 15.0
+    zalo_rate_limit_backoff_seconds: float = 60.0
+    zalo_reply_retry_max_wait_seconds: float = 5.0
+    zalo_inbox_workers: int = 4
+    zalo_inbox_lease_seconds: int = 120
+    zalo_inbox_sweep_seconds: float = 30.0
+    zalo_inbox_max_attempts: int = 5
+    zalo_inbox_keep_days: int = 7
 
     # Delivery
     quiet_hours_start: str = "21:00"
@@ -58,6 +78,37 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = 60
     delivery_max_attempts: int = 5
     flood_max_per_minute: int = 20
+
+    # Areas and officials (core/areas.py, core/officials.py)
+    areas_home_province: str = "92"  # equal search scores list this province's places first (Cần Thơ)
+    official_session_max_age_seconds: int = 12 * 3600
+
+    # Bulletins, scheduler and delivery workers (core/bulletins.py, core/outbox.py, schedules/)
+    bulletin_body_max_chars: int = 3500
+    bulletin_title_max_chars: int = 200
+    bulletin_min_recurrence_minutes: int = 12 * 60  # a cron firing more often than this would spam households
+    bulletin_channels: list[str] = ["telegram", "zalo"]  # channels that can push; web/console contacts cannot
+    scheduler_sync_seconds: float = 5.0  # how often the scheduler picks up new or cancelled bulletins
+    scheduler_lease_seconds: float = 30.0  # a stopped scheduler's standby takes over after this long
+    scheduler_misfire_grace_seconds: int = 3600  # a recurring firing missed by more than this is skipped
+    delivery_poll_seconds: float = 1.0
+    delivery_concurrency: int = 8  # sends in flight per channel per worker (the pacer still caps the rate)
+    delivery_backoff_seconds: float = 30.0  # first retry after a transient error; doubles each attempt
+    delivery_backoff_max_seconds: float = 3600.0
+    zalo_per_user_interval: float = 0.0  # seconds between two bulletins to one Zalo user (the sender paces)
+
+    # Production shape (api/cli.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
+    shutdown_grace_seconds: float = 20.0  # after SIGTERM, requests in flight get this long (compose waits 30 s)
+    worker_metrics_port: int = 0  # `giamngheo worker` serves its send latency here for Prometheus; 0 = off
+
+    # Hỏi cán bộ and learning (core/handoff.py, core/learning.py): open questions one household may have waiting,
+    # the longest official reply, where draft entries go (content/drafts when empty: never loaded by the engine),
+    # and how unanswered questions are grouped (rapidfuzz token_set_ratio on canonical tokens, 0–100).
+    handoff_max_open_per_contact: int = 5
+    handoff_reply_max_chars: int = 3000
+    handoff_drafts_dir: Path | None = None
+    learning_window_days: int = 90
+    learning_similarity: int = 75
 
     @field_validator("database_url")
     @classmethod
@@ -109,6 +160,14 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None and bool(self.telegram_bot_token.get_secret_value())
+
+    @property
+    def telegram_file_base_url(self) -> str:
+        """Where files are downloaded: `…/bot` becomes `…/file/bot`, as on api.telegram.org."""
+        if self.telegram_api_file_url:
+            return self.telegram_api_file_url
+        base = self.telegram_api_base_url.rstrip("/")
+        return base.removesuffix("/bot") + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 
     @property
     def zalo_enabled(self) -> bool:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.deps import KnowledgeDep
 from core import clock
+from core.metrics import count_question
 from core.text import clean
 
 router = APIRouter(prefix="/api/v1", tags=["ask"])
@@ -46,4 +47,6 @@ class AskResponse(BaseModel):
 @router.post("/ask", response_model=AskResponse)
 def ask(body: AskRequest, knowledge: KnowledgeDep) -> dict[str, Any]:
     """Answer a question from the curated content, or say honestly that we do not know."""
-    return knowledge.answer(body.text, on=clock.today()).to_dict()
+    answer = knowledge.answer(body.text, on=clock.today())
+    count_question("api", answer.matched, answer.kind)
+    return answer.to_dict()

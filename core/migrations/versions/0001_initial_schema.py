@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 13:33:05.719952
+Create Date: 2026-11-29 13:51:31.882667
 """
 
 from collections.abc import Sequence
@@ -36,6 +36,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_area_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_area_parent_code'), ['parent_code'], unique=False)
 
+    op.create_table('areadataload',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('loaded_at', core.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('auditlog',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('official_id', sa.Integer(), nullable=True),
@@ -89,6 +96,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_feedback_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_kind'), ['kind'], unique=False)
 
+    op.create_table('lease',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('expires_at', core.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('official',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -103,10 +116,15 @@ def upgrade() -> None:
     op.create_table('processedevent',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('created_at', core.models.UTCDateTime(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('lease_until', core.models.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('key')
     )
     with op.batch_alter_table('processedevent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processedevent_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_processedevent_status'), ['status'], unique=False)
 
     op.create_table('bulletin',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -137,6 +155,8 @@ def upgrade() -> None:
     sa.Column('reply_text', sa.Text(), nullable=True),
     sa.Column('replied_by', sa.Integer(), nullable=True),
     sa.Column('replied_at', core.models.UTCDateTime(), nullable=True),
+    sa.Column('delivery_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('delivered_at', core.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['replied_by'], ['official.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -253,10 +273,12 @@ def downgrade() -> None:
 
     op.drop_table('bulletin')
     with op.batch_alter_table('processedevent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processedevent_status'))
         batch_op.drop_index(batch_op.f('ix_processedevent_created_at'))
 
     op.drop_table('processedevent')
     op.drop_table('official')
+    op.drop_table('lease')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_kind'))
         batch_op.drop_index(batch_op.f('ix_feedback_entry_id'))
@@ -272,6 +294,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_auditlog_created_at'))
 
     op.drop_table('auditlog')
+    op.drop_table('areadataload')
     with op.batch_alter_table('area', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_area_parent_code'))
         batch_op.drop_index(batch_op.f('ix_area_kind'))

@@ -1,0 +1,73 @@
+"""`POST /api/v1/chat`: the web chat. One message (`text`), tap (`payload`) or opening (`start`) in, replies out.
+
+The household is known by a cookie session (`bot.channels.web.session`); the first request gets the cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field, model_validator
+
+from api.deps import KnowledgeDep, SettingsDep
+from bot.channels.web import CHANNEL, COOKIE_NAME, new_session_token, replies_to_json, user_id_for, valid_token
+from bot.channels.web.session import COOKIE_MAX_AGE
+from bot.engine.engine import handle
+from bot.engine.types import CALLBACK_MAX_BYTES, Inbound
+from core.db import session_scope
+
+router = APIRouter(prefix="/api/v1", tags=["chat"])
+MAX_TEXT_CHARS = 4000
+
+
+class ChatRequest(BaseModel):
+    text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS, description="What the household typed.")
+    payload: str | None = Field(default=None, max_length=CALLBACK_MAX_BYTES,
+                                description="The `data` of a button the household tapped.")
+    start: bool = Field(default=False, description="The page opened: greet (welcome, or welcome back).")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ChatRequest:
+        given = sum([self.text is not None, self.payload is not None, self.start])
+        if given != 1:
+            raise ValueError("gửi đúng một trong text, payload hoặc start (send exactly one of text, payload, start)")
+        return self
+
+
+class ButtonOut(BaseModel):
+    label: str
+    data: str
+
+
+class ReplyOut(BaseModel):
+    text: str
+    buttons: list[list[ButtonOut]]
+
+
+class ChatResponse(BaseModel):
+    replies: list[ReplyOut]
+
+
+def _inbound(body: ChatRequest, user_id: str) -> Inbound:
+    if body.start:
+        return Inbound(CHANNEL, user_id, "start")
+    if body.payload is not None:
+        return Inbound(CHANNEL, user_id, "button", payload=body.payload)
+    return Inbound(CHANNEL, user_id, "text", text=body.text or "")
+
+
+@router.post("/chat", response_model=ChatResponse)
+async def chat(body: ChatRequest, request: Request, response: Response, knowledge: KnowledgeDep,
+               settings: SettingsDep) -> dict[str, Any]:
+    """Pass one message to the conversation engine and return what the bot says."""
+    token = request.cookies.get(COOKIE_NAME)
+    if not valid_token(token):
+        token = new_session_token()
+    assert token is not None
+    response.set_cookie(COOKIE_NAME, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
+                        secure=settings.public_base_url.startswith("https://"), path="/")
+    response.headers["Cache-Control"] = "no-store"
+    async with session_scope() as session:
+        replies = await handle(_inbound(body, user_id_for(token)), session=session, knowledge=knowledge)
+    return {"replies": replies_to_json(replies)}

@@ -1,0 +1,103 @@
+"""`POST /api/v1/chat` and `/`: the web chat's session, the whole journey, and bad requests."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from bot.channels.web import COOKIE_NAME, user_id_for
+from core.db import session_scope
+from core.models import Contact, Feedback, Subscription
+
+
+def say(client: TestClient, **body) -> list[dict]:
+    response = client.post("/api/v1/chat", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["replies"]
+
+
+def button(replies: list[dict], label_part: str) -> str:
+    for reply in replies:
+        for row in reply["buttons"]:
+            for choice in row:
+                if label_part in choice["label"]:
+                    return choice["data"]
+    raise AssertionError(f"no button {label_part!r}")
+
+
+def text(replies: list[dict]) -> str:
+    return "\n".join(r["text"] for r in replies)
+
+
+def rows(client: TestClient, model, *where) -> list:
+    """Read the database from the app's own event loop (where its engine lives)."""
+
+    async def fetch():
+        async with session_scope() as session:
+            return list((await session.exec(select(model).where(*where))).all())
+
+    return client.portal.call(fetch)
+
+
+def test_the_first_request_gets_an_httponly_session_cookie(client):
+    response = client.post("/api/v1/chat", json={"start": True})
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE_NAME}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Bạn ở ấp nào?" in text(response.json()["replies"])
+
+
+def test_the_whole_journey_over_the_api(client):
+    replies = say(client, start=True)
+    replies = say(client, payload=button(replies, "Xã Hỏa Lựu"))
+    replies = say(client, payload=button(replies, "Ấp Thạnh Lợi"))
+    assert "Ấp Thạnh Lợi, Xã Hỏa Lựu" in text(replies)
+    say(client, text="/dangky xã Hỏa Tiến")  # a former name: the commune it joined
+    replies = say(client, text="ấp Thạnh An")  # ambiguous: which one?
+    assert "Bạn ở nơi nào?" in text(replies)
+    say(client, payload=button(replies, "Xã Hỏa Lựu"))
+    replies = say(client, text="hộ nghèo được vay vốn bao nhiêu")
+    assert replies[0]["text"].splitlines()[-1].startswith("Nguồn:")
+    say(client, payload=button(replies, "👍"))
+    assert "Chưa có bản tin nào" in text(say(client, text="/bantin"))
+    assert "Ấp Thạnh An, Xã Hỏa Lựu" in text(say(client, text="/dulieucuatoi"))
+    token = client.cookies[COOKIE_NAME]
+    [contact] = rows(client, Contact, Contact.user_id == user_id_for(token))
+    assert contact.channel == "web" and contact.hamlet_code == "31338-thanh-an"
+    assert token not in contact.user_id  # only the hash of the cookie is stored
+    assert [f.kind for f in rows(client, Feedback)] == ["up"]
+    replies = say(client, text="/xoadulieu")
+    assert "Đã xóa hết" in text(say(client, payload=button(replies, "Có, xóa hết")))
+    assert rows(client, Contact) == [] and rows(client, Subscription) == []
+
+
+def test_a_new_browser_is_a_new_household_and_a_forged_cookie_a_new_session(client):
+    say(client, start=True)
+    first = client.cookies[COOKIE_NAME]
+    other = TestClient(client.app)
+    other.cookies.set(COOKIE_NAME, "<script>")
+    response = other.post("/api/v1/chat", json={"start": True})
+    assert response.status_code == 200
+    assert response.cookies[COOKIE_NAME] not in (first, "<script>")
+
+
+@pytest.mark.parametrize("body", [{}, {"text": "a", "payload": "m"}, {"start": False}, {"text": 5},
+                                  {"payload": "x" * 65}, {"text": "x" * 4001}, [], "vay"])
+def test_bad_bodies_get_a_422_with_a_message(client, body):
+    response = client.post("/api/v1/chat", json=body)
+    assert response.status_code == 422 and response.json()["message"]
+
+
+def test_empty_text_and_a_stale_button_get_polite_replies(client):
+    say(client, start=True)
+    assert "trống" in text(say(client, text=""))
+    assert "đã cũ" in text(say(client, payload="h:nowhere"))
+
+
+def test_the_page_is_the_vietnamese_chat_with_a_strict_policy(client):
+    response = client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert '<html lang="vi">' in response.text and "Gửi" in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    script = client.get("/static/chat.js")
+    assert script.status_code == 200 and "/api/v1/chat" in script.text
+    assert client.get("/static/chat.css").status_code == 200
+
