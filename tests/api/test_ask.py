@@ -50,4 +50,5 @@ def test_long_questions_are_cut_not_rejected(client):
 def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"content": True, "database": True}
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"content": True, "database": True, "migrations": True}
