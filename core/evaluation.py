@@ -8,7 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from core.content import load_entries
-from core.knowledge import PLAIN_BM25, KnowledgeBase, SearchConfig
+from core.knowledge import KnowledgeBase
+from core.search_config import PLAIN_BM25, SearchConfig
 from core.settings import get_settings
 from core.text import Lexicon
 

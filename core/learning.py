@@ -22,8 +22,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import clock
-from core.knowledge import STOPWORDS, KnowledgeBase
+from core.knowledge import KnowledgeBase
 from core.models import Feedback
+from core.search_config import STOPWORDS
 
 MAX_SCANNED = 5000
 EXAMPLES = 3
