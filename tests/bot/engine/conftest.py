@@ -6,26 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.engine.engine import handle
 from bot.engine.types import Button, Inbound, Reply
-from core.area_names import search_key
 from core.db import session_scope
 from core.knowledge import KnowledgeBase, get_knowledge_base
-from core.models import Area
-
-PLACE_ROWS = yaml.safe_load(Path(__file__).with_name("places.yaml").read_text(encoding="utf-8"))
-
-
-async def insert_places() -> None:
-    """Put the test map into the database, as the area loader would."""
-    async with session_scope() as session:
-        for row in PLACE_ROWS:
-            aliases = row.get("aliases", [])
-            session.add(Area(code=row["code"], name=row["name"], kind=row["kind"], parent_code=row.get("parent"),
-                             aliases=aliases, folded_names=search_key(row["name"], aliases),
-                             merged_into=row.get("merged_into"), source="tests"))
+from tests.support.places import insert_places
 
 
 @pytest.fixture

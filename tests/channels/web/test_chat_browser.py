@@ -1,54 +1,27 @@
 """The web chat in headless Chromium against the app served by uvicorn on loopback."""
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 
-from api.main import AppOptions, create_app
-from core.db import get_async_engine
+from api.main import AppOptions
+from tests.support.browser import needs_chromium, phone_browser, served_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)")]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 async def base_url(places: None, app_options: AppOptions) -> AsyncIterator[str]:
-    """The app on a random loopback port, served from this test's event loop."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(app_options), log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(500):  # uvicorn offers a flag, not an event, for "started"
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.02)  # noqa: ASYNC110
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
-    sock.close()
-    await get_async_engine().dispose()
+    async with served_app(app_options) as url:
+        yield url
 
 
 @pytest.fixture
 async def page(base_url: str):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    async with phone_browser(base_url) as context:
         page = await context.new_page()
         await page.goto(base_url + "/")
         yield page
-        await browser.close()
 
 
 async def test_a_household_chooses_its_hamlet_asks_and_rates_in_the_browser(page):

@@ -1,25 +1,18 @@
 """The officials' page in headless Chromium against the app served by uvicorn on loopback, with the in-process
 scheduler and delivery worker sending into the fake Bot API: sign in, write and send a bulletin, watch the report."""
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 
-from api.main import AppOptions, create_app
+from api.main import AppOptions
 from core.db import get_async_engine, reset_engines, session_scope
 from core.settings import get_settings
 from tests.bulletin_world import AP_HAI, AP_MOT, add_households, seed_map, seed_staff
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
+from tests.support.browser import needs_chromium, phone_browser, served_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)")]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = needs_chromium
 FAST = {"DELIVERY_POLL_SECONDS": "0.05", "SCHEDULER_SYNC_SECONDS": "0.2"}
 
 
@@ -44,34 +37,14 @@ async def editor_token(database: str, env: pytest.MonkeyPatch) -> AsyncIterator[
 @pytest.fixture
 async def base_url(editor_token: str) -> AsyncIterator[str]:
     """The app with its scheduler and one delivery worker, on a random loopback port, in this test's loop."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    options = AppOptions(channels=False, scheduler=True, worker=True, prepare_database=False)
-    server = uvicorn.Server(uvicorn.Config(create_app(options), log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(500):  # uvicorn offers a flag, not an event, for "started"
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.02)  # noqa: ASYNC110
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
-    sock.close()
-    await get_async_engine().dispose()
+    async with served_app(AppOptions(channels=False, scheduler=True, worker=True, prepare_database=False)) as url:
+        yield url
 
 
 @pytest.fixture
 async def page(base_url: str):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN",
-                                            base_url=base_url)
+    async with phone_browser(base_url) as context:
         yield await context.new_page()
-        await browser.close()
 
 
 async def test_an_official_signs_in_sends_a_bulletin_and_watches_the_report_fill_in(page, editor_token, env):
