@@ -44,3 +44,9 @@ def _answer(ctx: Context) -> bool | None:
     if words in YES:
         return True
     return False if words in NO else None
+
+
+async def cancel(ctx: Context) -> list[Reply]:
+    """"hủy"/"thôi" while we wait for the confirmation keeps everything (and does not unsubscribe)."""
+    ctx.end_flow()
+    return [Reply(texts.get("engine.delete.cancelled"), menu_buttons())]

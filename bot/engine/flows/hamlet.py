@@ -133,3 +133,8 @@ async def step(ctx: Context) -> list[Reply] | None:
     if replies is not None:
         return replies
     return await ask(ctx, text=texts.get("engine.hamlet.not_found", query=text))
+
+
+async def cancel(ctx: Context) -> list[Reply]:
+    """"hủy"/"thôi" while we ask for the hamlet skips the question; it never unsubscribes."""
+    return skip(ctx)

@@ -104,3 +104,14 @@ async def test_typed_yes_confirms_and_other_text_cancels(household):
     await household.say("/deletedata")
     await household.say("có")
     assert await count(Contact) == 0
+
+
+@pytest.mark.parametrize("word", ["hủy", "thôi"])
+async def test_huy_while_deletion_waits_keeps_everything_and_the_subscription(household, word):
+    await household.say("/dangky thanh an hoa tien")
+    await household.say("/xoadulieu")
+    await household.say(word)
+    assert "giữ nguyên" in household.text()
+    async with session_scope() as session:
+        subscription = (await session.exec(select(Subscription))).one()
+    assert subscription.active and await count(Contact) == 1

@@ -155,3 +155,10 @@ async def test_a_commune_with_many_hamlets_pages_them(household):
     await household.tap("Ấp 20")
     contact, _ = await stored()
     assert contact.hamlet_code == "31489-ap-20"
+
+
+async def test_huy_while_asked_for_the_hamlet_skips_the_question_without_unsubscribing(household):
+    await household.start()
+    await household.say("hủy")
+    assert "Không sao. Khi nào muốn nhận bản tin" in household.text()
+    assert household.labels()  # the menu
