@@ -113,5 +113,6 @@ def setup_logging(settings: Settings | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [build_handler(settings)]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "alembic", "bm25s"):
+    # aiosqlite logs SQL parameters (stored tokens among them) at DEBUG: it stays at WARNING whatever LOG_LEVEL says.
+    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "alembic", "bm25s", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
