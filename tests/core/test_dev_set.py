@@ -25,8 +25,13 @@ def result():
 
 
 def test_the_dev_set_is_big_and_varied_enough(result):
+    from core.text import fold
+
     assert result.in_scope >= 200
     assert result.out_of_scope >= 30
+    texts = [q.text for q in load_dev_set(DEV_SET) if q.expected]
+    without_accents = [t for t in texts if fold(t) == t.casefold()]
+    assert len(without_accents) >= len(texts) / 3
 
 
 def test_top1_accuracy_is_at_least_90_percent(result):
