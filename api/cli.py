@@ -193,29 +193,25 @@ def _exit_zero_on_sigterm() -> None:
 @app.command("scheduler")
 def scheduler_command() -> None:
     """Run the bulletin scheduler alone (one leads; any other stands by and takes over if it stops)."""
-    import asyncio
-
     from core.bootstrap import prepare
     from core.logs import setup_logging
-    from schedules.services import run_scheduler
+    from schedules.services import run_scheduler, run_until_stopped
 
     setup_logging()
     prepare()
-    raise typer.Exit(asyncio.run(run_scheduler()))
+    raise typer.Exit(run_until_stopped(run_scheduler))
 
 
 @app.command("worker")
 def worker_command() -> None:
     """Run one delivery worker alone (start as many as needed; SIGTERM finishes the sends in flight)."""
-    import asyncio
-
     from core.bootstrap import prepare
     from core.logs import setup_logging
-    from schedules.services import run_worker
+    from schedules.services import run_until_stopped, run_worker
 
     setup_logging()
     prepare()
-    raise typer.Exit(asyncio.run(run_worker()))
+    raise typer.Exit(run_until_stopped(run_worker))
 
 
 @app.command("eval")

@@ -14,9 +14,9 @@ import math
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from fakes.telegram_api import FakeTelegramAPI  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 
 
 def stats(fake: FakeTelegramAPI) -> dict:

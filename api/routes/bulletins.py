@@ -1,0 +1,135 @@
+"""Bulletins API: officials create, list, read (with the delivery report) and cancel hamlet bulletins.
+
+    POST   /api/v1/bulletins            {"title", "body", "area_codes", "send_at", "recurrence", "urgent"} → 201
+    GET    /api/v1/bulletins            newest first, with delivery counts
+    GET    /api/v1/bulletins/{id}       with counts per status, per hamlet ("Đã biết" included) and per firing
+    DELETE /api/v1/bulletins/{id}       cancels what has not gone yet
+    POST   /api/v1/bulletins/preview    {"area_codes"} → households each channel would reach
+
+Bearer token auth (api/deps.py). Editors write inside their scope (403 and nothing stored otherwise), viewers
+read inside theirs. Times are ISO-8601 with an offset; a time without one is refused (422), never guessed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.deps import CurrentOfficial, EditorOfficial, RowId, SessionDep, api_error, ensure_in_scope
+from core import texts
+from core.bulletin_report import area_report, delivery_counts, dispatch_history, reach_preview
+from core.bulletins import (
+    BulletinDraft,
+    BulletinForbidden,
+    BulletinInvalid,
+    BulletinNotFound,
+    bulletin_public,
+    cancel_bulletin,
+    create_bulletin,
+    get_bulletin,
+    list_bulletins,
+)
+from core.models import Bulletin, Official
+
+router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"])
+
+
+class BulletinIn(BaseModel):
+    """A new bulletin. `send_at` null means now; `recurrence` is a five-field cron in Asia/Ho_Chi_Minh."""
+
+    title: str = Field("", examples=["Họp dân ấp Thạnh An"])
+    body: str = Field("", examples=["Mời bà con dự họp lúc 19:00 tại nhà văn hóa ấp."])
+    area_codes: list[str] = Field(default_factory=list, examples=[["31338-thanh-an"]])
+    send_at: str | None = Field(None, examples=["2026-12-01T07:00:00+07:00"])
+    recurrence: str | None = Field(None, examples=["0 7 * * 1"])
+    urgent: bool = False
+
+
+class PreviewIn(BaseModel):
+    area_codes: list[str] = Field(default_factory=list)
+
+
+def _nudge_scheduler(request: Request) -> None:
+    """An in-process scheduler picks the new bulletin up now instead of at its next sync."""
+    scheduler = getattr(request.app.state, "bulletin_scheduler", None)
+    if scheduler is not None:
+        scheduler.request_sync()
+
+
+async def _with_report(session: AsyncSession, bulletin: Bulletin, *, full: bool) -> dict[str, Any]:
+    assert bulletin.id is not None
+    body = bulletin_public(bulletin) | {"counts": (await delivery_counts(session, [bulletin.id]))[bulletin.id]}
+    if full:
+        body |= {"areas": await area_report(session, bulletin.id),
+                 "dispatches": await dispatch_history(session, bulletin.id)}
+    return body
+
+
+async def _visible(session: AsyncSession, bulletin_id: int, official: Official) -> Bulletin:
+    try:
+        return await get_bulletin(session, bulletin_id, official=official)
+    except BulletinNotFound as error:
+        raise api_error(404, str(error)) from None
+    except BulletinForbidden as error:
+        raise api_error(403, str(error)) from None
+
+
+@router.post("", status_code=201)
+async def create(payload: BulletinIn, official: EditorOfficial, session: SessionDep, request: Request) -> dict:
+    """Store a bulletin for sending now, at `send_at`, or on `recurrence`."""
+    draft = BulletinDraft(**payload.model_dump())
+    try:
+        bulletin = await create_bulletin(session, draft, official=official)
+    except BulletinInvalid as error:
+        problems = [{"field": p.field, "message": p.message} for p in error.problems]
+        message = " ".join([texts.get("bulletins.errors.invalid"), *(p.message for p in error.problems)])
+        raise api_error(422, message, errors=problems) from None
+    except BulletinForbidden as error:
+        raise api_error(403, str(error)) from None
+    body = await _with_report(session, bulletin, full=False)
+    body["reach"] = await reach_preview(session, bulletin.area_codes)
+    await session.commit()
+    _nudge_scheduler(request)
+    return body
+
+
+@router.get("")
+async def index(official: CurrentOfficial, session: SessionDep,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """Bulletins inside the official's scope, newest first, with their delivery counts."""
+    bulletins = await list_bulletins(session, official=official, limit=limit, offset=offset)
+    counts = await delivery_counts(session, [b.id for b in bulletins if b.id is not None])
+    items = [bulletin_public(b) | {"counts": counts[b.id]} for b in bulletins if b.id is not None]
+    return {"bulletins": items, "limit": limit, "offset": offset}
+
+
+@router.post("/preview")
+async def preview(payload: PreviewIn, official: CurrentOfficial, session: SessionDep) -> dict:
+    """How many households each channel, and each hamlet, would reach."""
+    if not payload.area_codes:
+        raise api_error(422, texts.get("bulletins.errors.areas_empty"))
+    await ensure_in_scope(session, official, payload.area_codes)
+    return await reach_preview(session, payload.area_codes)
+
+
+@router.get("/{bulletin_id}")
+async def show(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> dict:
+    """One bulletin with counts per status, per hamlet and per firing."""
+    return await _with_report(session, await _visible(session, bulletin_id, official), full=True)
+
+
+@router.delete("/{bulletin_id}")
+async def cancel(bulletin_id: RowId, official: EditorOfficial, session: SessionDep, request: Request) -> dict:
+    """Cancel: no further firings; deliveries not yet on their way are withdrawn."""
+    await _visible(session, bulletin_id, official)
+    try:
+        bulletin, withdrawn = await cancel_bulletin(session, bulletin_id, official=official)
+    except BulletinForbidden as error:
+        raise api_error(403, str(error)) from None
+    body = await _with_report(session, bulletin, full=False) | {"withdrawn": withdrawn}
+    await session.commit()
+    _nudge_scheduler(request)
+    return body
