@@ -151,8 +151,9 @@ def serve(
 def _serve_processes(host: str, port: int, workers: int, *, channels: bool, worker: bool) -> None:
     """`serve --workers N`: migrate once, then N uvicorn processes sharing the port and their metrics.
 
-    Never a scheduler in them (`giamngheo scheduler` runs it). Telegram runs in each only in webhook mode:
-    N processes polling getUpdates would take each other's updates away, so that is refused.
+    Never a scheduler nor a delivery worker in them (`giamngheo scheduler` and `giamngheo worker` run those):
+    each worker paces its own 30 messages/s, so N of them on one bot would draw Telegram's 429s. Telegram runs
+    in each only in webhook mode: N processes polling getUpdates would take each other's updates away.
     """
     import os
 
@@ -167,9 +168,11 @@ def _serve_processes(host: str, port: int, workers: int, *, channels: bool, work
                    "or --no-channels", err=True)
         raise typer.Exit(2)
     prepare()  # once, here: N processes migrating a fresh database at the same time would collide
+    if worker:
+        typer.echo("serve --workers N runs no delivery worker: start `giamngheo worker` beside it", err=True)
     metrics_dir = prepare_multiprocess_dir()  # before any worker process imports prometheus_client
     os.environ["GIAMNGHEO_SERVE_OPTIONS"] = json.dumps(
-        {"scheduler": False, "worker": worker, "channels": channels, "prepare_database": False}
+        {"scheduler": False, "worker": False, "channels": channels, "prepare_database": False}
     )
     try:
         uvicorn.run("api.main:app_from_env", factory=True, host=host, port=port, workers=workers, log_config=None,

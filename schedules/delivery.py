@@ -19,6 +19,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from bot.channels.base import ChannelSender, SendResult
 from bot.engine.types import Button, Reply
 from core import clock, texts
 from core.db import session_scope
+from core.metrics import observe_send_latency
 from core.models import Bulletin
 from core.outbox import ClaimedDelivery, Outcome, claim_due_deliveries, hold_non_urgent, quiet_hours_end, release_claims
 from core.settings import Settings, get_settings
@@ -155,11 +157,14 @@ class ChannelLane:
             await self._pause(result.retry_after)
 
     async def _send(self, row: ClaimedDelivery, message: BulletinMessage) -> SendResult:
+        started = time.perf_counter()
         try:
             return await self.sender.send(row.user_id, [render_bulletin(message, row.id)])
         except Exception as error:  # a sender bug or network fault is transient until proven otherwise
             log.warning("%s send raised %s", self.channel, type(error).__name__)
             return SendResult("retry", error=f"{type(error).__name__}: {error}"[:500])
+        finally:
+            observe_send_latency(self.channel, time.perf_counter() - started)
 
     async def _pause(self, seconds: float) -> None:
         """A 429: stop this channel and push the rows we hold past the pause, so nobody sends them early."""

@@ -15,6 +15,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from bot.channels.base import ChannelSender
+from core.metrics import serve_metrics
 from core.settings import Settings, get_settings
 from schedules.delivery import DeliveryWorker
 from schedules.scheduler import BulletinScheduler
@@ -82,14 +83,22 @@ def _stop_on_signals(stop: Any) -> None:
 
 
 async def run_worker() -> int:
-    """`giamngheo worker`: deliver until SIGTERM; 1 if no channel is configured."""
+    """`giamngheo worker`: deliver until SIGTERM; 1 if no channel is configured.
+
+    Its metrics (send latency) are served on WORKER_METRICS_PORT when set, for Prometheus to scrape.
+    """
     async with channel_senders() as senders:
         if not senders:
             log.error("no channel is configured (TELEGRAM_BOT_TOKEN, or ZALO_APP_ID and ZALO_OA_SECRET_KEY)")
             return 1
+        metrics_server = serve_metrics(get_settings().worker_metrics_port)
         worker = DeliveryWorker(senders)
         _stop_on_signals(worker.stop)
-        await worker.run()
+        try:
+            await worker.run()
+        finally:
+            if metrics_server is not None:
+                metrics_server.shutdown()
     return 0
 
 

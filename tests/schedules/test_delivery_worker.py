@@ -38,11 +38,18 @@ async def deliveries() -> list[Delivery]:
 
 
 async def test_each_subscriber_gets_the_bulletin_once_with_a_got_it_button(staff, fake_telegram, env) -> None:
+    from prometheus_client import REGISTRY
+
+    def timed_sends() -> float:
+        return REGISTRY.get_sample_value("giamngheo_send_seconds_count", {"channel": "telegram"}) or 0.0
+
     lift_rate_limit(env)
     chats = await households(12, AP_MOT, first_user=100) + await households(3, AP_BON, first_user=900)
     bulletin_id = await queue_bulletin(staff, title="Phát cây giống", areas=[TAN_HOA])
+    sends_before = timed_sends()
     async with RunningWorkers():
         await eventually(settled)
+    assert timed_sends() - sends_before == 12  # every send's latency reaches /metrics
     received = per_chat(fake_telegram)
     assert received == {100 + i: 1 for i in range(12)} and len(chats) == 15
     rows = await deliveries()
