@@ -1,6 +1,5 @@
 """Officials' authentication on the real app: Bearer tokens, roles, scope checks and the page session cookie."""
 
-import asyncio
 from typing import Annotated
 
 import pytest
@@ -9,8 +8,9 @@ from fastapi.testclient import TestClient
 
 from api.deps import SESSION_COOKIE, EditorOfficial, SessionDep, SessionOfficial, ensure_in_scope
 from api.main import AppOptions, create_app
-from core.db import get_async_engine, session_scope
+from core.db import session_scope
 from core.officials import create_official, revoke_official
+from tests.support.loops import run
 
 # A route shaped like the bulletin routes, to exercise the dependencies they use.
 probe = APIRouter()
@@ -47,19 +47,8 @@ def tokens(client):
                 made[role] = (official.id, token)
         return made
 
-    return _run(create)
+    return run(create())
 
-
-def _run(coroutine_function):
-    """Run database work outside the app's event loop, leaving no pooled connection bound to this loop."""
-
-    async def main():
-        try:
-            return await coroutine_function()
-        finally:
-            await get_async_engine().dispose()
-
-    return asyncio.run(main())
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -84,7 +73,7 @@ def test_a_revoked_token_stops_working(client, tokens):
         async with session_scope() as session:
             await revoke_official(session, official_id)
 
-    _run(revoke)
+    run(revoke())
     assert client.get("/api/v1/officials/me", headers=bearer(token)).status_code == 401
 
 
@@ -136,4 +125,4 @@ def test_the_cookie_helper_also_works_called_with_the_request_alone(client, toke
     client.post("/api/v1/officials/session", json={"token": tokens["viewer"][1]})
     cookie = f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}".encode()
     request = Request({"type": "http", "headers": [(b"cookie", cookie)]})
-    assert _run(lambda: official_from_session_cookie(request)).id == tokens["viewer"][0]
+    assert run(official_from_session_cookie(request)).id == tokens["viewer"][0]

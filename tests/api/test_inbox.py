@@ -4,7 +4,6 @@ Households ask through the real engine; Telegram's and Zalo's servers are the fa
 and their tokens are created through core/officials.py as the CLI does.
 """
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,13 @@ from api.main import AppOptions, create_app
 from bot.engine.engine import handle
 from bot.engine.types import Inbound
 from core.content import entry_paths, split_front_matter
-from core.db import get_async_engine, session_scope
+from core.db import session_scope
 from core.models import AuditLog, HandoffQuestion
 from core.officials import create_official
 from core.settings import get_settings
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 from tests.fakes.zalo_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH, FakeZalo
+from tests.support.loops import run
 
 THANH_AN = "31338-thanh-an"
 QUESTION = "Khi nào ấp mình họp bình xét hộ nghèo năm nay?"
@@ -56,17 +56,6 @@ def client(database, env, fake_telegram, fake_zalo, tmp_path):
     with TestClient(app) as test_client:
         yield test_client
 
-
-def run(coroutine):
-    """Database work outside the app's event loop, leaving no pooled connection bound to this loop."""
-
-    async def main():
-        try:
-            return await coroutine
-        finally:
-            await get_async_engine().dispose()
-
-    return asyncio.run(main())
 
 
 @pytest.fixture

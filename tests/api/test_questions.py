@@ -1,6 +1,5 @@
 """What curators learn from, on the real app: feedback left through the real engine, read with a real token."""
 
-import asyncio
 
 import pytest
 from fastapi.testclient import TestClient
@@ -8,8 +7,9 @@ from fastapi.testclient import TestClient
 from api.main import AppOptions, create_app
 from bot.engine.engine import handle
 from bot.engine.types import Inbound, Reply
-from core.db import get_async_engine, session_scope
+from core.db import session_scope
 from core.officials import create_official
+from tests.support.loops import run
 
 
 @pytest.fixture
@@ -18,15 +18,6 @@ def client(database):
     with TestClient(app) as client:
         yield client
 
-
-def run(coroutine):
-    async def main():
-        try:
-            return await coroutine
-        finally:
-            await get_async_engine().dispose()
-
-    return asyncio.run(main())
 
 
 async def viewer_token() -> str:
