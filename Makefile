@@ -19,12 +19,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-# Debian's Chromium for the web chat's browser tests (Playwright drives it; it downloads no browser).
+# Debian packages the tests drive: Chromium for the web chat and officials' page (Playwright drives it; it
+# downloads no browser), and docker-compose to validate docker-compose.yml where the docker client has no
+# compose plugin (`docker compose config` needs no engine).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+	@need=""; command -v chromium >/dev/null 2>&1 || need="chromium"; \
+	if command -v docker >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1 \
+	   && ! command -v docker-compose >/dev/null 2>&1; then need="$$need docker-compose"; fi; \
+	if [ -n "$$need" ]; then \
+	  echo "installing Debian's$$need for the tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi
 
 run: install
 	$(BIN)/giamngheo db upgrade
