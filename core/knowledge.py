@@ -13,6 +13,7 @@ and were chosen on `tests/data/dev_questions.jsonl` (see `make eval`).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from core.search_config import (
 )
 from core.text import Lexicon, Normaliser, bigrams, clean, has_marks, raw_tokens, tone_key
 
+# bm25s sets its own logger to DEBUG when imported, which would print a line per index built.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 MAX_ANSWER_CHARS = 1500
 
 @dataclass
