@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = 60
     delivery_max_attempts: int = 5
     flood_max_per_minute: int = 20
+    # New web-chat sessions one client address may open per minute (the flood guard counts per contact, so
+    # without this a script could mint cookies to make endless contacts); generous for a shared commune Wi-Fi.
+    web_new_sessions_per_minute: int = 30
 
     # Areas and officials (core/areas.py, core/officials.py)
     areas_home_province: str = "92"  # equal search scores list this province's places first (Cần Thơ)

@@ -8,13 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
 from api.deps import KnowledgeDep, SettingsDep
 from bot.channels.web import CHANNEL, COOKIE_NAME, new_session_token, replies_to_json, user_id_for, valid_token
-from bot.channels.web.session import COOKIE_MAX_AGE
+from bot.channels.web.session import COOKIE_MAX_AGE, NewSessionLimiter
 from bot.engine.engine import handle
 from bot.engine.types import CALLBACK_MAX_BYTES, Inbound
+from core import texts
 from core.db import session_scope
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -49,6 +51,14 @@ class ChatResponse(BaseModel):
     replies: list[ReplyOut]
 
 
+def _new_sessions(request: Request) -> NewSessionLimiter:
+    """The app's limiter of new web sessions (one per app, so each process counts its own)."""
+    limiter = getattr(request.app.state, "new_web_sessions", None)
+    if limiter is None:
+        limiter = request.app.state.new_web_sessions = NewSessionLimiter()
+    return limiter
+
+
 def _inbound(body: ChatRequest, user_id: str) -> Inbound:
     if body.start:
         return Inbound(CHANNEL, user_id, "start")
@@ -59,10 +69,14 @@ def _inbound(body: ChatRequest, user_id: str) -> Inbound:
 
 @router.post("/chat", response_model=ChatResponse)
 async def chat(body: ChatRequest, request: Request, response: Response, knowledge: KnowledgeDep,
-               settings: SettingsDep) -> dict[str, Any]:
+               settings: SettingsDep) -> dict[str, Any] | JSONResponse:
     """Pass one message to the conversation engine and return what the bot says."""
     token = request.cookies.get(COOKIE_NAME)
     if not valid_token(token):
+        address = request.client.host if request.client else "unknown"
+        if not _new_sessions(request).allow(address, settings.web_new_sessions_per_minute):
+            return JSONResponse({"message": texts.get("engine.web_too_many_sessions")}, status_code=429,
+                                headers={"Retry-After": "60"})
         token = new_session_token()
     assert token is not None
     response.set_cookie(COOKIE_NAME, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
+from collections import deque
 
 CHANNEL = "web"
 COOKIE_NAME = "giamngheo_chat"
@@ -29,3 +31,23 @@ def valid_token(token: str | None) -> bool:
 def user_id_for(token: str) -> str:
     """The contact's user id for a session token: its SHA-256, hex."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class NewSessionLimiter:
+    """At most `per_minute` new sessions per client address in any 60 s (in this process), so a script cannot
+    mint cookies to create contacts without end. Addresses seen are forgotten once their window is empty."""
+
+    def __init__(self) -> None:
+        self._opened: dict[str, deque[float]] = {}
+
+    def allow(self, address: str, per_minute: int, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        for key in [k for k, times in self._opened.items() if times and now - times[-1] >= 60]:
+            del self._opened[key]  # keeps the table as small as the last minute's visitors
+        times = self._opened.setdefault(address, deque())
+        while times and now - times[0] >= 60:
+            times.popleft()
+        if len(times) >= per_minute:
+            return False
+        times.append(now)
+        return True

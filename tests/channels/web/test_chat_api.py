@@ -101,3 +101,30 @@ def test_the_page_is_the_vietnamese_chat_with_a_strict_policy(client):
     assert script.status_code == 200 and "/api/v1/chat" in script.text
     assert client.get("/static/chat.css").status_code == 200
 
+
+
+def test_one_address_cannot_mint_endless_sessions_but_known_households_keep_chatting(client, env):
+    from core.settings import get_settings
+
+    env.setenv("WEB_NEW_SESSIONS_PER_MINUTE", "3")
+    get_settings.cache_clear()
+    first = client.post("/api/v1/chat", json={"start": True})
+    kept = first.cookies.get("giamngheo_chat")
+    for _ in range(2):
+        client.cookies.clear()
+        assert client.post("/api/v1/chat", json={"start": True}).status_code == 200
+    client.cookies.clear()
+    refused = client.post("/api/v1/chat", json={"start": True})
+    assert refused.status_code == 429 and "một phút" in refused.json()["message"]
+    assert refused.headers["retry-after"] == "60" and "giamngheo_chat" not in refused.cookies
+    client.cookies.set("giamngheo_chat", kept)
+    assert client.post("/api/v1/chat", json={"text": "vay hộ nghèo"}).status_code == 200
+
+
+def test_the_session_limiter_forgets_after_a_minute():
+    from bot.channels.web.session import NewSessionLimiter
+
+    limiter = NewSessionLimiter()
+    assert [limiter.allow("1.2.3.4", 2, now=t) for t in (0, 1, 2)] == [True, True, False]
+    assert limiter.allow("5.6.7.8", 2, now=2)  # another address has its own count
+    assert limiter.allow("1.2.3.4", 2, now=60.5)  # the first session left the window
