@@ -62,6 +62,22 @@ async def get_area(session: AsyncSession, code: str) -> Area | None:
     return await session.get(Area, code)
 
 
+async def area_chain(session: AsyncSession, code: str) -> list[Area]:
+    """The area and the areas enclosing it (hamlet, commune, province), nearest first."""
+    chain: list[Area] = []
+    area = await get_area(session, code)
+    while area is not None and len(chain) < 5:
+        chain.append(area)
+        area = await get_area(session, area.parent_code) if area.parent_code else None
+    return chain
+
+
+async def place_label(session: AsyncSession, code: str) -> str:
+    """"Ấp Thạnh An, Xã Vị Tân" style label for an area code (the code itself if unknown)."""
+    chain = await area_chain(session, code)
+    return ", ".join(a.name for a in chain[:2]) if chain else code
+
+
 async def resolve_area(session: AsyncSession, code: str) -> Area | None:
     """The area an address means today: follows `merged_into` to the area that absorbed it."""
     area = await session.get(Area, code)

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import audit, clock, texts
-from core.areas import areas_within, get_area
+from core.areas import areas_within, place_label
 from core.knowledge import KnowledgeBase
 from core.models import Contact, HandoffQuestion, Official
 from core.officials import ADMIN, EDITOR, may_write
@@ -192,12 +192,7 @@ async def record_delivery(session: AsyncSession, question_id: int, status: str) 
 
 async def place_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
     """ "Ấp Thạnh An, Xã Hỏa Lựu" for each hamlet code (the code itself when unknown)."""
-    names: dict[str, str] = {}
-    for code in codes:
-        area = await get_area(session, code)
-        parent = await get_area(session, area.parent_code) if area and area.parent_code else None
-        names[code] = ", ".join(a.name for a in (area, parent) if a is not None) or code
-    return names
+    return {code: await place_label(session, code) for code in codes}
 
 
 def question_public(question: HandoffQuestion, *, channel: str, place: str | None,

@@ -7,10 +7,10 @@ from bot.engine.commands import Command
 from bot.engine.context import Context
 from bot.engine.flows import get_flow, hamlet
 from bot.engine.render import menu_button, menu_buttons, menu_reply
-from bot.engine.subscriptions import place_label, recent_bulletins, subscribe, subscriptions_of, unsubscribe
+from bot.engine.subscriptions import recent_bulletins, subscribe, subscriptions_of, unsubscribe
 from bot.engine.types import Button, Reply
 from core import texts
-from core.areas import get_area
+from core.areas import get_area, place_label
 from core.settings import get_settings
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from bot.engine import payloads
 from bot.engine.context import Context
 from bot.engine.render import answer_reply, entry_reply, menu_button
-from bot.engine.subscriptions import area_chain
 from bot.engine.types import Button, Reply
 from core import clock, texts
+from core.areas import area_chain
 from core.knowledge import Answer
 from core.models import Feedback
 from core.text import fold

@@ -8,8 +8,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.engine.context import Context
-from bot.engine.subscriptions import place_label, subscriptions_of
+from bot.engine.subscriptions import subscriptions_of
 from core import texts
+from core.areas import place_label
 from core.models import Delivery, HandoffQuestion, SelfCheckRecord
 from core.settings import get_settings
 

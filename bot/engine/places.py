@@ -15,9 +15,8 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.engine.subscriptions import area_chain
 from core.area_names import Query, parse_query, variants_of
-from core.areas import COMMUNE, HAMLET, WARD, search_areas
+from core.areas import COMMUNE, HAMLET, WARD, area_chain, search_areas
 from core.models import Area
 from core.text import fold
 

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import clock
-from core.areas import get_area
+from core.areas import area_chain
 from core.models import Area, Bulletin, Contact, Dispatch, Subscription
 
 RECENT_BULLETINS = 5
@@ -51,22 +51,6 @@ async def unsubscribe(session: AsyncSession, contact: Contact, reason: str) -> i
             stopped += 1
     await session.flush()
     return stopped
-
-
-async def area_chain(session: AsyncSession, code: str) -> list[Area]:
-    """The area and the areas enclosing it (hamlet, commune, province), nearest first."""
-    chain: list[Area] = []
-    area = await get_area(session, code)
-    while area is not None and len(chain) < 5:
-        chain.append(area)
-        area = await get_area(session, area.parent_code) if area.parent_code else None
-    return chain
-
-
-async def place_label(session: AsyncSession, code: str) -> str:
-    """"Ấp Thạnh An, Xã Vị Tân" style label for an area code (the code itself if unknown)."""
-    chain = await area_chain(session, code)
-    return ", ".join(a.name for a in chain[:2]) if chain else code
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from bot.engine.context import Context
 from bot.engine.places import Resolution, opens_like_a_place, resolve_place
 from bot.engine.render import label, menu_buttons
-from bot.engine.subscriptions import place_label, subscribe
+from bot.engine.subscriptions import subscribe
 from bot.engine.types import Button, Reply
 from core import clock, texts
-from core.areas import HAMLET, child_areas, get_area, list_communes_with_hamlets, resolve_area
+from core.areas import HAMLET, child_areas, get_area, list_communes_with_hamlets, place_label, resolve_area
 from core.models import Area
 
 NAME = "hamlet"

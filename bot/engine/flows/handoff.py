@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from bot.engine.context import Context
 from bot.engine.render import menu_button, menu_buttons
-from bot.engine.subscriptions import place_label
 from bot.engine.types import Button, Reply
 from core import handoff, texts
+from core.areas import place_label
 from core.settings import get_settings
 from core.text import fold
 
