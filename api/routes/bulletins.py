@@ -52,7 +52,7 @@ class PreviewIn(BaseModel):
     area_codes: list[str] = Field(default_factory=list)
 
 
-def _nudge_scheduler(request: Request) -> None:
+def nudge_scheduler(request: Request) -> None:
     """An in-process scheduler picks the new bulletin up now instead of at its next sync."""
     scheduler = getattr(request.app.state, "bulletin_scheduler", None)
     if scheduler is not None:
@@ -92,7 +92,7 @@ async def create(payload: BulletinIn, official: EditorOfficial, session: Session
     body = await _with_report(session, bulletin, full=False)
     body["reach"] = await reach_preview(session, bulletin.area_codes)
     await session.commit()
-    _nudge_scheduler(request)
+    nudge_scheduler(request)
     return body
 
 
@@ -131,5 +131,5 @@ async def cancel(bulletin_id: RowId, official: EditorOfficial, session: SessionD
         raise api_error(403, str(error)) from None
     body = await _with_report(session, bulletin, full=False) | {"withdrawn": withdrawn}
     await session.commit()
-    _nudge_scheduler(request)
+    nudge_scheduler(request)
     return body

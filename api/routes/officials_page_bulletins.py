@@ -48,7 +48,7 @@ from api.officials_web import (
     tr,
     writer_only,
 )
-from api.routes.bulletins import _nudge_scheduler
+from api.routes.bulletins import nudge_scheduler
 from core import clock, texts
 from core.area_names import natural_key
 from core.areas import UnknownAreaError, expand_to_hamlets
@@ -209,7 +209,7 @@ async def create(request: Request, official: FormOfficial, session: SessionDep) 
     except BulletinForbidden as error:
         return await form_page(request, session, official, form, errors={"area_codes": str(error)}, status=403)
     await session.commit()
-    _nudge_scheduler(request)
+    nudge_scheduler(request)
     return redirect(f"/officials/bulletins/{bulletin.id}", flash=_created_note(bulletin, form))
 
 
@@ -290,6 +290,6 @@ async def cancel(request: Request, bulletin_id: RowId, official: FormOfficial, s
     except BulletinForbidden as error:
         raise PageError(403, str(error)) from None
     await session.commit()
-    _nudge_scheduler(request)
+    nudge_scheduler(request)
     return redirect(f"/officials/bulletins/{bulletin_id}", flash=tr("flash.cancelled", id=bulletin_id,
                                                                     withdrawn=withdrawn))
