@@ -234,6 +234,7 @@ def evaluate(
     results = evaluate_all(load_question_sets(questions), on=_parse_date(on))
     typer.echo(format_table(results))
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w", encoding="utf-8") as handle:
             json.dump({name: [r.to_dict() for r in rows] for name, rows in results.items()}, handle,
                       ensure_ascii=False, indent=2)

@@ -54,7 +54,7 @@ def test_eval_reports_tune_and_test_with_intervals_and_writes_json(tmp_path):
                      {"text": "cai vneid sao", "expected": "cai-dat-vneid"}]}
     for name, part in rows.items():
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in part), encoding="utf-8")
-    out = tmp_path / "eval.json"
+    out = tmp_path / "data" / "eval.json"  # a fresh clone has no data/ folder yet
     result = subprocess.run([str(BIN), "eval", "--questions", str(tmp_path), "--out", str(out)],
                             capture_output=True, timeout=300)
     assert result.returncode == 0, result.stderr.decode()
