@@ -30,7 +30,7 @@ from bench_serve import GIAMNGHEO, free_port  # noqa: E402
 
 
 def questions() -> list[str]:
-    dev_set = ROOT / "tests" / "data" / "dev_questions.jsonl"
+    dev_set = ROOT / "tests" / "data" / "questions" / "test.jsonl"
     return [json.loads(line)["text"] for line in dev_set.read_text(encoding="utf-8").splitlines()[::7]]
 
 
