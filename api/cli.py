@@ -48,7 +48,7 @@ def ask(
     on: DateOption = None,
 ) -> None:
     """Answer a question as a household would see it."""
-    from core.knowledge import get_knowledge_base
+    from core.answers.ranking import get_knowledge_base
 
     day = _parse_date(on)
     knowledge = get_knowledge_base()
@@ -79,8 +79,8 @@ def chat(
     import asyncio
 
     from bot.channels.console import run_chat
+    from core.answers.ranking import get_knowledge_base
     from core.bootstrap import prepare
-    from core.knowledge import get_knowledge_base
     from core.logs import setup_logging
 
     setup_logging()
@@ -95,14 +95,14 @@ def chat(
 @content_app.command("check")
 def content_check(on: DateOption = None) -> None:
     """Validate every entry; exit 1 on errors, print warnings."""
-    from core.content import check_content
+    from core.answers.content import check_content
 
     settings = get_settings()
     problems = check_content(settings.content_dir, today=_parse_date(on))
     for problem in problems:
         typer.echo(str(problem), err=True)
     errors = [p for p in problems if p.severity == "error"]
-    from core.content import entry_paths
+    from core.answers.content import entry_paths
 
     count = len(entry_paths(settings.content_dir))
     typer.echo(f"{count} entries, {len(errors)} errors, {len(problems) - len(errors)} warnings")
@@ -224,7 +224,7 @@ def evaluate(
     out: Annotated[str | None, typer.Option(help="Also write the results as JSON here.")] = None,
 ) -> None:
     """Top-1 accuracy and out-of-scope precision on the dev set, beside plain BM25 and each pipeline step."""
-    from core.evaluation import evaluate_all, format_table, load_dev_set
+    from core.answers.evaluation import evaluate_all, format_table, load_dev_set
 
     results = evaluate_all(load_dev_set(path), on=_parse_date(on))
     typer.echo(format_table(results))

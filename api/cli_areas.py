@@ -58,8 +58,8 @@ def areas_import(
     """Load an office's hamlet list; bad rows are reported by line and skipped (exit 1 if any)."""
     from sqlmodel import Session
 
-    from core.area_import import AreaFileError, import_rows, read_area_file
     from core.db import get_sync_engine
+    from core.places.importer import AreaFileError, import_rows, read_area_file
 
     if not path.is_file():
         raise _fail(f"Không tìm thấy tệp {path}", 2)
@@ -88,8 +88,8 @@ def areas_merge(
     new: Annotated[str, typer.Argument(help="Code of the area that absorbs it.")],
 ) -> None:
     """Merge OLD into NEW: subscriptions and households move, OLD's name becomes an alias of NEW."""
-    from core.area_merge import MergeError, merge_areas
-    from core.areas import UnknownAreaError
+    from core.places.areas import UnknownAreaError
+    from core.places.merge import MergeError, merge_areas
 
     _prepared()
     try:
@@ -105,8 +105,8 @@ def areas_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False,
 ) -> None:
     """List provinces, or the communes/wards of a province, or the hamlets of a commune."""
-    from core.area_names import PROVINCE
-    from core.areas import area_public, child_areas, get_area
+    from core.places.areas import area_public, child_areas, get_area
+    from core.places.names import PROVINCE
 
     async def listing(session: AsyncSession) -> list[dict[str, Any]] | None:
         if under is None:
@@ -123,7 +123,7 @@ def areas_list(
     _prepared()
     areas = _run(listing)
     if areas is None:
-        from core import texts
+        from core import ui_texts as texts
 
         raise _fail(texts.get("areas.not_found", code=under))
     if as_json:
@@ -142,8 +142,8 @@ def official_create(
     as_json: Annotated[bool, typer.Option("--json", help='Print {"id", "token"}.')] = False,
 ) -> None:
     """Create an official and print their API token once (only its SHA-256 is stored)."""
-    from core import texts
-    from core.officials import OfficialError, create_official
+    from core import ui_texts as texts
+    from core.officials.accounts import OfficialError, create_official
 
     _prepared()
     try:
@@ -160,7 +160,7 @@ def official_create(
 @official_app.command("list")
 def official_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False) -> None:
     """Every official with role, scope and whether their token still works (tokens are never shown)."""
-    from core.officials import list_officials
+    from core.officials.accounts import list_officials
 
     _prepared()
     officials = _run(list_officials)
@@ -177,8 +177,8 @@ def official_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON
 @official_app.command("revoke")
 def official_revoke(official_id: Annotated[int, typer.Argument(help="The official's number (see `list`).")]) -> None:
     """Revoke an official's token: the API and the page stop accepting it at once."""
-    from core import texts
-    from core.officials import OfficialError, revoke_official
+    from core import ui_texts as texts
+    from core.officials.accounts import OfficialError, revoke_official
 
     _prepared()
     try:

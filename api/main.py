@@ -34,8 +34,8 @@ from api.routes import (
     webhooks_telegram,
     webhooks_zalo,
 )
+from core.answers.ranking import get_knowledge_base
 from core.bootstrap import prepare
-from core.knowledge import get_knowledge_base
 from schedules.services import scheduler_service, worker_service
 
 log = logging.getLogger(__name__)

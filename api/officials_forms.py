@@ -1,7 +1,7 @@
 """The bulletin form of the officials' page: what was typed → a core `BulletinDraft`, and the hamlets to pick from.
 
 The form speaks the officials' language — "now", "on 01/12 at 07:00", "every Monday at 07:00" — and this module
-turns it into what core/bulletins.py validates: an aware `send_at` in Asia/Ho_Chi_Minh and a standard five-field
+turns it into what core/bulletins/service.py validates: an aware `send_at` in Asia/Ho_Chi_Minh and a standard five-field
 cron ("0 7 * * 1"). Only problems the core cannot see (a missing date, a weekday out of range, a raw cron from a
 non-admin) are found here; everything else keeps the core's own messages, the same the API returns.
 """
@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.area_names import natural_key
-from core.areas import COMMUNE, HAMLET, WARD, child_areas, list_communes_with_hamlets
-from core.bulletins import BulletinDraft, Problem, scope_of
+from core.bulletins.service import BulletinDraft, Problem, scope_of
 from core.models import Area, Official
+from core.places.areas import COMMUNE, HAMLET, WARD, child_areas, list_communes_with_hamlets
+from core.places.names import natural_key
 
 WHEN_CHOICES = ("now", "at", "weekly", "cron")
 WEEKDAYS = (1, 2, 3, 4, 5, 6, 0)  # standard cron numbers, Monday first as Vietnamese calendars print them

@@ -26,10 +26,10 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import SESSION_COOKIE, SessionDep, api_error, official_from_session_cookie
 from api.routes.pages import API_DIR, SECURITY_HEADERS, asset_version
-from core import texts
-from core.bulletins import local_text
+from core import ui_texts as texts
+from core.bulletins.service import local_text
 from core.models import Official
-from core.officials import ADMIN, may_write
+from core.officials.accounts import ADMIN, may_write
 from core.settings import get_settings
 
 PREFIX = "/officials"

@@ -15,11 +15,11 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import audit, clock
-from core.areas import areas_within, expand_to_hamlets, resolve_area
-from core.bulletins import LIVE_STATUSES
+from core.bulletins.recurrence import latest_due
+from core.bulletins.service import LIVE_STATUSES
 from core.models import Bulletin
 from core.outbox import create_dispatch, queue_deliveries
-from core.recurrence import latest_due
+from core.places.areas import areas_within, expand_to_hamlets, resolve_area
 from core.settings import get_settings
 
 

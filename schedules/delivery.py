@@ -28,7 +28,8 @@ from sqlmodel import col, select
 
 from bot.channels.base import ChannelSender, SendResult
 from bot.engine.types import Button, Reply
-from core import clock, texts
+from core import clock
+from core import ui_texts as texts
 from core.db import session_scope
 from core.metrics import observe_send_latency
 from core.models import Bulletin

@@ -24,11 +24,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler, run_in_event_loop
 from apscheduler.triggers.date import DateTrigger
 from sqlmodel import col, select
 
-from core.bulletins import LIVE_STATUSES
+from core.bulletins.recurrence import cron_trigger
+from core.bulletins.service import LIVE_STATUSES
 from core.db import get_sync_engine, session_scope
 from core.dispatch import dispatch_due
 from core.models import Bulletin
-from core.recurrence import cron_trigger
 from core.settings import Settings, get_settings
 from schedules.delivery import worker_name
 from schedules.leadership import give_up_lease, take_lease

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import clock
 from core.models import Area, Contact, Delivery, Official, Subscription
-from core.officials import create_official
+from core.officials.accounts import create_official
 
 PROVINCE = "99"
 TAN_HOA, LONG_PHU = "99001", "99002"

@@ -16,7 +16,7 @@ from bot.channels.web import CHANNEL, COOKIE_NAME, new_session_token, replies_to
 from bot.channels.web.session import COOKIE_MAX_AGE, NewSessionLimiter
 from bot.engine.engine import handle
 from bot.engine.types import CALLBACK_MAX_BYTES, Inbound
-from core import texts
+from core import ui_texts as texts
 from core.db import session_scope
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])

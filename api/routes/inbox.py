@@ -23,7 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import CurrentOfficial, EditorOfficial, KnowledgeDep, RowId, SessionDep, api_error
 from bot.engine.render import menu_button
 from bot.engine.types import Reply
-from core import handoff, texts
+from core import ui_texts as texts
+from core.handoff import questions as handoff
 from core.models import Contact, HandoffQuestion, Official
 from schedules.services import channel_senders
 

@@ -37,7 +37,7 @@ from api.officials_web import (
     tr,
 )
 from api.routes import officials_page_bulletins, officials_page_inbox
-from core.officials import authenticate
+from core.officials.accounts import authenticate
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 TOKEN_MAX_CHARS = 200

@@ -9,8 +9,8 @@
     GET  /officials/bulletins/{id}/report.json   the same report fragment, for the page's poll
     POST /officials/bulletins/{id}/cancel        withdraw what has not gone yet
 
-Validation, scope and reporting are core/bulletins.py and core/bulletin_report.py, exactly as the API uses them,
-so the page shows the API's messages. Live report: static/officials.js fetches report.json every 3 seconds while
+Validation, scope and reporting are core/bulletins/service.py and core/bulletins/report.py, exactly as the API uses
+them, so the page shows the API's messages. Live report: static/officials.js fetches report.json every 3 seconds while
 the bulletin can still send (scheduled, recurring, or deliveries on their way) and swaps the fragment in place;
 without JavaScript a <noscript> meta refresh reloads the page every 10 seconds instead.
 """
@@ -49,10 +49,10 @@ from api.officials_web import (
     writer_only,
 )
 from api.routes.bulletins import nudge_scheduler
-from core import clock, texts
-from core.area_names import natural_key
-from core.areas import UnknownAreaError, expand_to_hamlets
-from core.bulletin_report import (
+from core import clock
+from core import ui_texts as texts
+from core.bulletins.charts import Bar, bar_chart
+from core.bulletins.report import (
     area_report,
     delivery_counts,
     dispatch_history,
@@ -60,7 +60,7 @@ from core.bulletin_report import (
     pull_reach,
     reach_preview,
 )
-from core.bulletins import (
+from core.bulletins.service import (
     LIVE_STATUSES,
     BulletinDraft,
     BulletinForbidden,
@@ -75,9 +75,10 @@ from core.bulletins import (
     next_send_at,
     validate_draft,
 )
-from core.charts import Bar, bar_chart
 from core.models import Area, Bulletin, Official
-from core.officials import ADMIN, may_write, out_of_scope
+from core.officials.accounts import ADMIN, may_write, out_of_scope
+from core.places.areas import UnknownAreaError, expand_to_hamlets
+from core.places.names import natural_key
 from core.settings import get_settings
 
 router = APIRouter(prefix="/bulletins", route_class=PageRoute, include_in_schema=False)  # under /officials

@@ -6,8 +6,8 @@
     GET  /officials/gaps                  the biggest groups of unanswered questions, the answers with most 👎
     GET  /officials/audit                 recent audit log entries (admins)
 
-The page adds no rules of its own: scope, the one-reply rule, sending and drafts are core/handoff.py and the
-inbox routes' `answer_question`; the gaps are core/learning.py with the same settings as the API.
+The page adds no rules of its own: scope, the one-reply rule, sending and drafts are core/handoff/questions.py and the
+inbox routes' `answer_question`; the gaps are core/handoff/learning.py with the same settings as the API.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import KnowledgeDep, RowId, SessionDep
 from api.officials_web import FormOfficial, PageError, PageOfficial, PageRoute, redirect, render, tr, writer_only
 from api.routes import inbox as inbox_routes
-from core import audit, handoff, texts
-from core.bulletins import local_text
-from core.learning import disliked_entries, unanswered_groups
+from core import audit
+from core import ui_texts as texts
+from core.bulletins.service import local_text
+from core.handoff import questions as handoff
+from core.handoff.learning import disliked_entries, unanswered_groups
 from core.models import AuditLog, Official
-from core.officials import ADMIN
+from core.officials.accounts import ADMIN
 from core.settings import get_settings
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)  # under /officials

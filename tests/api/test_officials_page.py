@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from core import clock, texts
+from core import clock
+from core import ui_texts as texts
 from core.db import session_scope
 from core.dispatch import dispatch_due
 from core.models import Delivery

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from core import clock, texts
+from core import clock
+from core import ui_texts as texts
 from core.db import session_scope
-from core.handoff import ask
+from core.handoff.questions import ask
 from core.models import AuditLog, Contact, Feedback, HandoffQuestion
 from tests.api.officials_page_kit import Page, bulletin_form, page, text_of
 from tests.bulletin_world import AP_BON, AP_MOT

@@ -8,7 +8,7 @@ from api.main import AppOptions, create_app
 from bot.engine.engine import handle
 from bot.engine.types import Inbound, Reply
 from core.db import session_scope
-from core.officials import create_official
+from core.officials.accounts import create_official
 from tests.support.loops import run
 
 

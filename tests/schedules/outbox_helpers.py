@@ -9,7 +9,7 @@ from collections import Counter
 from sqlmodel import func, select
 
 from bot.channels.telegram.sender import TelegramSender
-from core.bulletins import BulletinDraft, create_bulletin
+from core.bulletins.service import BulletinDraft, create_bulletin
 from core.db import session_scope
 from core.dispatch import dispatch_due
 from core.models import Delivery

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from core import clock
-from core.bulletins import BulletinDraft, cancel_bulletin, create_bulletin
+from core.bulletins.service import BulletinDraft, cancel_bulletin, create_bulletin
 from core.db import get_sync_engine, session_scope
 from core.models import Bulletin, Delivery, Dispatch
 from core.settings import get_settings

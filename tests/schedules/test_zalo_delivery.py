@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.channels.zalo.sender import ZaloSender
-from core.bulletin_report import delivery_counts
+from core.bulletins.report import delivery_counts
 from core.db import session_scope
 from core.models import Contact, Subscription
 from core.settings import get_settings

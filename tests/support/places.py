@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from core.area_names import search_key
 from core.db import session_scope
 from core.models import Area
+from core.places.names import search_key
 
 PLACES = Path(__file__).resolve().parents[1] / "bot" / "engine" / "places.yaml"
 PLACE_ROWS = yaml.safe_load(PLACES.read_text(encoding="utf-8"))

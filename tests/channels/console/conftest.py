@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.knowledge import KnowledgeBase, get_knowledge_base
+from core.answers.ranking import KnowledgeBase, get_knowledge_base
 from tests.support.places import insert_places
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import select
 
-from core import texts
+from core import ui_texts as texts
 from core.db import session_scope
 from core.models import Contact, Subscription
 from tests.channels.telegram.kit import CHAT

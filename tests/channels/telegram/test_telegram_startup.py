@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from core import texts
+from core import ui_texts as texts
 from core.settings import get_settings
 from tests.channels.telegram.kit import CHAT, running_app
 from tests.fakes.telegram_api import FakeTelegramAPI

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.main import AppOptions, create_app
-from core import texts
+from core import ui_texts as texts
 from core.settings import get_settings
 from tests.channels.telegram.kit import CHAT
 from tests.fakes.telegram_api import FakeTelegramAPI

@@ -9,8 +9,8 @@ from sqlmodel import select
 from bot.channels.zalo import ZaloService, inbox
 from bot.channels.zalo.webhook import ZaloEvent
 from core import clock
+from core.answers.ranking import get_knowledge_base
 from core.db import session_scope
-from core.knowledge import get_knowledge_base
 from core.models import ProcessedEvent
 from core.settings import get_settings
 

@@ -16,7 +16,8 @@ from bot.channels.zalo import inbox
 from bot.channels.zalo.contacts import CHOICES_KEY
 from bot.channels.zalo.webhook import ZaloEvent
 from bot.engine.render import menu_reply
-from core import clock, texts
+from core import clock
+from core import ui_texts as texts
 from core.db import session_scope
 from core.models import AuditLog, Contact, ProcessedEvent, Subscription
 from tests.channels.zalo.zalo_events import follow_event, media_event, post_event, settle, sign, text_event
