@@ -198,7 +198,7 @@ def scheduler_command() -> None:
     """Run the bulletin scheduler alone (one leads; any other stands by and takes over if it stops)."""
     from core.bootstrap import prepare
     from core.logs import setup_logging
-    from schedules.services import run_scheduler, run_until_stopped
+    from delivery.services import run_scheduler, run_until_stopped
 
     setup_logging()
     prepare()
@@ -210,7 +210,7 @@ def worker_command() -> None:
     """Run one delivery worker alone (start as many as needed; SIGTERM finishes the sends in flight)."""
     from core.bootstrap import prepare
     from core.logs import setup_logging
-    from schedules.services import run_until_stopped, run_worker
+    from delivery.services import run_until_stopped, run_worker
 
     setup_logging()
     prepare()

@@ -36,7 +36,7 @@ from api.routes import (
 )
 from core.answers.ranking import get_knowledge_base
 from core.bootstrap import prepare
-from schedules.services import scheduler_service, worker_service
+from delivery.services import scheduler_service, worker_service
 
 log = logging.getLogger(__name__)
 

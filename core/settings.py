@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     areas_home_province: str = "92"  # equal search scores list this province's places first (Cần Thơ)
     official_session_max_age_seconds: int = 12 * 3600
 
-    # Bulletins, scheduler and delivery workers (core/bulletins/service.py, core/outbox.py, schedules/)
+    # Bulletins, scheduler and delivery workers (core/bulletins/service.py, delivery/outbox.py, schedules/)
     bulletin_body_max_chars: int = 3500
     bulletin_title_max_chars: int = 200
     bulletin_min_recurrence_minutes: int = 12 * 60  # a cron firing more often than this would spam households

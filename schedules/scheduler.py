@@ -4,7 +4,7 @@
 
 APScheduler 3.11 `AsyncIOScheduler` keeps its jobs in the same database (`SQLAlchemyJobStore` on the sync
 engine). A job is `bulletin:<id>` with a date trigger (send once) or a cron trigger (recurrence); when it
-fires, `fire_bulletin` queues the firing through core/dispatch.py, which is unique per (bulletin, due time).
+fires, `fire_bulletin` queues the firing through delivery/dispatch.py, which is unique per (bulletin, due time).
 The database's bulletins are the truth: every few seconds the leader adds jobs for new bulletins and removes
 jobs of cancelled ones, so the API never talks to the scheduler (an in-process scheduler is nudged to sync at
 once). Only the holder of the "scheduler" lease (schedules/leadership.py) runs APScheduler; any other
@@ -27,10 +27,10 @@ from sqlmodel import col, select
 from core.bulletins.recurrence import cron_trigger
 from core.bulletins.service import LIVE_STATUSES
 from core.db import get_sync_engine, session_scope
-from core.dispatch import dispatch_due
 from core.models import Bulletin
 from core.settings import Settings, get_settings
-from schedules.delivery import worker_name
+from delivery.dispatch import dispatch_due
+from delivery.worker import worker_name
 from schedules.leadership import give_up_lease, take_lease
 
 log = logging.getLogger(__name__)

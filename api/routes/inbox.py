@@ -26,7 +26,7 @@ from bot.engine.types import Reply
 from core import ui_texts as texts
 from core.handoff import questions as handoff
 from core.models import Contact, HandoffQuestion, Official
-from schedules.services import channel_senders
+from delivery.services import channel_senders
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
 

@@ -2,7 +2,7 @@
 
 Plain functions over a session, shared by the API (api/routes/bulletins.py) and the officials' page. A bulletin
 only records what was asked (title, body, area codes as addressed, first due time, cron); the scheduler
-turns each due time into a Dispatch and the outbox rows (core/outbox.py), expanding the areas at that moment
+turns each due time into a Dispatch and the outbox rows (delivery/outbox.py), expanding the areas at that moment
 so hamlets added or merged since are reached. All times are aware; naive input is refused, because an
 official's "07:00" means Asia/Ho_Chi_Minh and a server must not guess.
 """

@@ -11,9 +11,9 @@ from sqlmodel import func, select
 from bot.channels.telegram.sender import TelegramSender
 from core.bulletins.service import BulletinDraft, create_bulletin
 from core.db import session_scope
-from core.dispatch import dispatch_due
 from core.models import Delivery
-from schedules.delivery import DeliveryWorker
+from delivery.dispatch import dispatch_due
+from delivery.worker import DeliveryWorker
 from tests.bulletin_world import AP_MOT, Staff, add_households
 from tests.fakes.telegram_api import FakeTelegramAPI
 

@@ -24,8 +24,8 @@ from core.bulletins.service import (
     validate_draft,
 )
 from core.db import session_scope
-from core.dispatch import dispatch_due
 from core.models import AuditLog, Contact, Delivery
+from delivery.dispatch import dispatch_due
 from tests.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, LONG_PHU, TAN_HOA, add_households, seed_map, seed_staff
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -17,7 +17,7 @@ from typing import Any
 from bot.channels.base import ChannelSender
 from core.metrics import serve_metrics
 from core.settings import Settings, get_settings
-from schedules.delivery import DeliveryWorker
+from delivery.worker import DeliveryWorker
 from schedules.scheduler import BulletinScheduler
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,10 @@ from sqlmodel import select
 
 from core import clock
 from core.db import session_scope
-from core.dispatch import dispatch_due
 from core.models import Bulletin, Contact, Delivery, Dispatch, Subscription
-from core.outbox import (
+from core.settings import get_settings
+from delivery.dispatch import dispatch_due
+from delivery.outbox import (
     IN_DOUBT,
     Outcome,
     claim_due_deliveries,
@@ -21,7 +22,6 @@ from core.outbox import (
     quiet_hours_end,
     record_outcome,
 )
-from core.settings import get_settings
 from tests.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, TAN_HOA, add_households, seed_map
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -18,9 +18,9 @@ from core import audit, clock
 from core.bulletins.recurrence import latest_due
 from core.bulletins.service import LIVE_STATUSES
 from core.models import Bulletin
-from core.outbox import create_dispatch, queue_deliveries
 from core.places.areas import areas_within, expand_to_hamlets, resolve_area
 from core.settings import get_settings
+from delivery.outbox import create_dispatch, queue_deliveries
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """`giamngheo worker` processes: killed with SIGKILL mid-send and restarted, or racing each other.
 
-How the window between "sent" and "recorded" is kept small (schedules/delivery.py, core/outbox.py): a row is
+How the window between "sent" and "recorded" is kept small (delivery/worker.py, delivery/outbox.py): a row is
 marked `sending` in a short transaction committed just before the channel call, and the outcome is committed
 right after the call, before that sender takes another row (outcomes finishing together share one commit). A
 SIGKILL can therefore leave only the rows in flight at that instant in doubt, and they are the only ones that
@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from core.db import session_scope
 from core.models import Contact, Delivery
-from core.outbox import IN_DOUBT
+from delivery.outbox import IN_DOUBT
 from tests.bulletin_world import AP_MOT
 from tests.schedules.outbox_helpers import eventually, households, per_chat, queue_bulletin, settled, status_counts
 

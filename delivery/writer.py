@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from core.db import session_scope
-from core.outbox import ClaimedDelivery, Outcome, mark_sending_many, record_outcomes
+from delivery.outbox import ClaimedDelivery, Outcome, mark_sending_many, record_outcomes
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3  # a failed commit is retried: an outcome not recorded would make its row be sent again

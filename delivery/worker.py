@@ -3,13 +3,13 @@
     giamngheo worker          # one worker process; run as many as you like (SIGTERM stops it gracefully)
 
 A worker runs one lane per channel it has a sender for. A lane keeps a queue of claimed rows topped up
-(core/outbox.py) while `delivery_concurrency` senders drain it. Each send: wait for the chat's turn, mark the
-row `sending` (committed before the call), take the channel's next slot (schedules/pacing.py), call the
+(delivery/outbox.py) while `delivery_concurrency` senders drain it. Each send: wait for the chat's turn, mark the
+row `sending` (committed before the call), take the channel's next slot (delivery/pacing.py), call the
 channel, and record the outcome (committed right after the call, before the sender takes another row).
-Marks and outcomes that arrive together share a commit (schedules/outbox_writer.py), so the window between
+Marks and outcomes that arrive together share a commit (delivery/writer.py), so the window between
 "sent" and "recorded" is one channel call plus at most a couple of milliseconds and one short commit; a
 crash in that window leaves only the rows in flight in doubt, and they are sent again when their lease ends
-(core/outbox.py explains why at-least-once). On SIGTERM the sends in flight finish and are recorded, the
+(delivery/outbox.py explains why at-least-once). On SIGTERM the sends in flight finish and are recorded, the
 claims not yet sending are released, and the worker exits.
 """
 
@@ -33,10 +33,17 @@ from core import ui_texts as texts
 from core.db import session_scope
 from core.metrics import observe_send_latency
 from core.models import Bulletin
-from core.outbox import ClaimedDelivery, Outcome, claim_due_deliveries, hold_non_urgent, quiet_hours_end, release_claims
 from core.settings import Settings, get_settings
-from schedules.outbox_writer import OutboxWriter
-from schedules.pacing import ChannelLimits, ChannelPacer
+from delivery.outbox import (
+    ClaimedDelivery,
+    Outcome,
+    claim_due_deliveries,
+    hold_non_urgent,
+    quiet_hours_end,
+    release_claims,
+)
+from delivery.pacing import ChannelLimits, ChannelPacer
+from delivery.writer import OutboxWriter
 
 log = logging.getLogger(__name__)
 

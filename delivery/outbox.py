@@ -4,7 +4,7 @@ Life of a row: `pending` (due when `next_attempt_at` ≤ now) → claimed (still
 `next_attempt_at` pushed to the lease's end, so nobody else sees it) → `sending` (committed in a short
 transaction just before the channel call, lease renewed) → `sent` | `failed` | `blocked` | `unreachable`, or
 back to `pending` for a retry, committed in a short transaction right after the call (a worker lets the marks
-and outcomes of sends finishing together share one commit: schedules/outbox_writer.py). A worker that dies
+and outcomes of sends finishing together share one commit: delivery/writer.py). A worker that dies
 leaves claimed rows that become due again when the lease ends; a row it left in `sending` is in doubt (the
 call may or may not have reached the channel) and is sent again: at-least-once for that single row, because
 neither Telegram nor Zalo takes an idempotency key, and a household missing a flood warning is worse than one
