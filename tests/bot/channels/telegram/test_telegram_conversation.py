@@ -11,7 +11,7 @@ from sqlmodel import select
 from core import ui_texts as texts
 from core.db import session_scope
 from core.models import Contact, Subscription
-from tests.channels.telegram.kit import CHAT
+from tests.bot.channels.telegram.kit import CHAT
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_state import Call
 from tests.fakes.telegram_updates import (

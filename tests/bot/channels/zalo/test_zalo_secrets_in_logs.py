@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from tests.channels.zalo.zalo_events import SECRETS, post_event, settle, sign, text_event
+from tests.bot.channels.zalo.zalo_events import SECRETS, post_event, settle, sign, text_event
 
 
 def test_secrets_never_reach_the_logs_through_a_whole_zalo_exchange(client, zalo, caplog):

@@ -7,7 +7,7 @@ import logging
 
 from core import ui_texts as texts
 from core.settings import get_settings
-from tests.channels.telegram.kit import CHAT, running_app
+from tests.bot.channels.telegram.kit import CHAT, running_app
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_updates import text_message
 

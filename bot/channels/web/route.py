@@ -5,21 +5,31 @@ The household is known by a cookie session (`bot.channels.web.session`); the fir
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
-from api.deps import KnowledgeDep, SettingsDep
 from bot.channels.web import CHANNEL, COOKIE_NAME, new_session_token, replies_to_json, user_id_for, valid_token
 from bot.channels.web.session import COOKIE_MAX_AGE, NewSessionLimiter
 from bot.engine.engine import handle
 from bot.engine.types import CALLBACK_MAX_BYTES, Inbound
 from core import ui_texts as texts
+from core.answers.ranking import KnowledgeBase
 from core.db import session_scope
+from core.settings import Settings, get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
+
+
+def _knowledge(request: Request) -> KnowledgeBase:
+    return request.app.state.knowledge
+
+
+# api.deps' aliases, repeated: a channel never imports the api package (imports flow bot <- delivery <- api).
+KnowledgeDep = Annotated[KnowledgeBase, Depends(_knowledge)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 MAX_TEXT_CHARS = 4000
 
 

@@ -15,7 +15,7 @@ from bot.channels.console import run_chat
 from core.db import session_scope
 from core.models import Contact, Delivery, Feedback, Subscription
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from core.answers.ranking import KnowledgeBase, get_knowledge_base
 from tests.support.places import insert_places
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture

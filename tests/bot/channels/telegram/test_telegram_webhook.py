@@ -13,7 +13,7 @@ from httpx import Response
 from api.main import AppOptions, create_app
 from core import ui_texts as texts
 from core.settings import get_settings
-from tests.channels.telegram.kit import CHAT
+from tests.bot.channels.telegram.kit import CHAT
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_updates import text_message
 

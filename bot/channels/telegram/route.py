@@ -13,11 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
-from bot.channels.telegram import TelegramWebhook, telegram_service
+from bot.channels.telegram.service import TelegramWebhook
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
-__all__ = ["router", "telegram_service"]  # the app starts the bot through this module, like Zalo
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from core.settings import get_settings
-from tests.channels.telegram.kit import running_app
+from tests.bot.channels.telegram.kit import running_app
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 

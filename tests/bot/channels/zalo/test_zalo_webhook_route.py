@@ -20,7 +20,7 @@ from core import clock
 from core import ui_texts as texts
 from core.db import session_scope
 from core.models import AuditLog, Contact, ProcessedEvent, Subscription
-from tests.channels.zalo.zalo_events import follow_event, media_event, post_event, settle, sign, text_event
+from tests.bot.channels.zalo.zalo_events import follow_event, media_event, post_event, settle, sign, text_event
 from tests.fakes.zalo_api import APP_ID
 
 
@@ -98,7 +98,7 @@ def test_a_stale_or_future_timestamp_is_refused(client, zalo, offset):
 
 @pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe\x00", b"", b"[1, 2]", b'"text"'])
 def test_a_body_that_is_not_a_json_object_gets_a_400_and_is_logged(client, caplog, raw):
-    caplog.set_level(logging.WARNING, logger="api.routes.webhooks_zalo")
+    caplog.set_level(logging.WARNING, logger="bot.channels.zalo.route")
     response = client.post("/webhooks/zalo", content=raw, headers={"content-type": "application/json",
                                                                    "X-ZEvent-Signature": "mac=00"})
     assert response.status_code == 400 and response.json() == {"message": "body must be a JSON object"}
