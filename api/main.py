@@ -18,19 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import (
-    areas,
-    ask,
-    bulletins,
-    health,
-    inbox,
-    metrics,
-    officials,
-    officials_page,
-    pages,
-    questions,
-    self_check,
-)
+from api.officials_page import routes as officials_page
+from api.routes import areas, ask, bulletins, health, inbox, metrics, officials, pages, questions, self_check
 from bot.channels.telegram import route as telegram_route
 from bot.channels.telegram.service import telegram_service
 from bot.channels.web import route as web_chat_route

@@ -18,7 +18,7 @@ import yaml
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from api.cli import app as cli
+from api.cli.main import app as cli
 from core.settings import PLACEHOLDER_SECRETS, PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.no_database

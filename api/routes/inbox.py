@@ -101,7 +101,7 @@ async def draft_entry(question_id: RowId, official: EditorOfficial, session: Ses
     return {"path": path, "created": created}
 
 
-# --- Shared with the officials' page (api/routes/officials_page_inbox.py): the reply flow and the rows ------------
+# --- Shared with the officials' page (api/officials_page/inbox.py): the reply flow and the rows ------------
 
 question_rows = _rows
 

@@ -91,7 +91,7 @@ async def test_a_number_without_options_is_just_text(places, knowledge):
 
 def test_giamngheo_chat_reads_piped_stdin(database):
     lines = "menu\n1\nvay von ho ngheo\n\n/thoat\n"
-    result = subprocess.run([sys.executable, "-m", "api.cli", "chat", "--user", "pipe"], input=lines.encode(),
+    result = subprocess.run([sys.executable, "-m", "api.cli.main", "chat", "--user", "pipe"], input=lines.encode(),
                             capture_output=True, cwd=ROOT, env=dict(os.environ), timeout=120)
     out = result.stdout.decode()
     assert result.returncode == 0, result.stderr.decode()
@@ -101,6 +101,6 @@ def test_giamngheo_chat_reads_piped_stdin(database):
 
 
 def test_giamngheo_chat_survives_bytes_that_are_not_utf8(database):
-    result = subprocess.run([sys.executable, "-m", "api.cli", "chat"], input=b"vay v\xf6n\xff\n",
+    result = subprocess.run([sys.executable, "-m", "api.cli.main", "chat"], input=b"vay v\xf6n\xff\n",
                             capture_output=True, cwd=ROOT, env=dict(os.environ), timeout=120)
     assert result.returncode == 0, result.stderr.decode()

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 
 
 def test_set_tokens_replaces_the_pair_and_status_never_shows_it(zalo):

@@ -27,7 +27,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import RowId, SessionDep, api_error
-from api.officials_forms import (
+from api.officials_page.forms import (
     WEEKDAYS,
     BulletinForm,
     collapse_to_communes,
@@ -35,7 +35,7 @@ from api.officials_forms import (
     hamlet_choices,
     to_draft,
 )
-from api.officials_web import (
+from api.officials_page.web import (
     FormOfficial,
     JsonOfficial,
     PageError,

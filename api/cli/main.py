@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_areas import areas_app, official_app
+from api.cli.areas import areas_app, official_app
 from bot.channels.zalo.cli import zalo_app
 from core import clock
 from core.settings import get_settings

@@ -26,7 +26,7 @@ from core.db import session_scope
 from core.models import Bulletin, Contact, Delivery, Dispatch, Subscription
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 GIAMNGHEO = Path(sys.executable).with_name("giamngheo")
 STOP_WITHIN_SECONDS = 10
 

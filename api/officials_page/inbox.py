@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import KnowledgeDep, RowId, SessionDep
-from api.officials_web import FormOfficial, PageError, PageOfficial, PageRoute, redirect, render, tr, writer_only
+from api.officials_page.web import FormOfficial, PageError, PageOfficial, PageRoute, redirect, render, tr, writer_only
 from api.routes import inbox as inbox_routes
 from core import audit
 from core import ui_texts as texts

@@ -8,7 +8,7 @@
     /officials/inbox…, /gaps, /audit  Hỏi cán bộ questions, gaps in the answers, the audit log
                                       (officials_page_inbox.py)
 
-Sessions, CSRF and rendering are in api/officials_web.py. Every page needs the session; every form post needs
+Sessions, CSRF and rendering are in api/officials_page/web.py. Every page needs the session; every form post needs
 the CSRF token. The API under /api/v1 keeps accepting only the Bearer token, so the cookie never drives it.
 """
 
@@ -20,7 +20,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, clear_session_cookie, official_from_session_cookie, set_session_cookie
-from api.officials_web import (
+from api.officials_page import bulletins as officials_page_bulletins
+from api.officials_page import inbox as officials_page_inbox
+from api.officials_page.web import (
     CSRF_COOKIE,
     CSRF_FIELD,
     PREFIX,
@@ -36,7 +38,6 @@ from api.officials_web import (
     safe_next,
     tr,
 )
-from api.routes import officials_page_bulletins, officials_page_inbox
 from core.officials.accounts import authenticate
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
