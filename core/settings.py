@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     delivery_backoff_max_seconds: float = 3600.0
     zalo_per_user_interval: float = 0.0  # seconds between two bulletins to one Zalo user (the sender paces)
 
-    # Production shape (api/cli.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
+    # Production shape (api/cli/main.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
     shutdown_grace_seconds: float = 20.0  # after SIGTERM, requests in flight get this long (compose waits 30 s)
     worker_metrics_port: int = 0  # `giamngheo worker` serves its send latency here for Prometheus; 0 = off
 

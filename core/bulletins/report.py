@@ -117,7 +117,7 @@ async def reach_preview(session: AsyncSession, area_codes: list[str]) -> dict[st
             "by_area": sorted(per_area, key=lambda item: item["name"])}
 
 
-# --- Added for the officials' page (api/routes/officials_page_bulletins.py) --------------------------------
+# --- Added for the officials' page (api/officials_page/bulletins.py) --------------------------------
 
 
 async def pull_reach(session: AsyncSession, area_codes: list[str], channel: str = "web") -> int:

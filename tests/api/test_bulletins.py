@@ -13,7 +13,7 @@ from api.main import AppOptions, create_app
 from core.db import session_scope
 from core.models import Bulletin, Delivery
 from delivery.dispatch import dispatch_due
-from tests.bulletin_world import AP_BON, AP_HAI, AP_MOT, LONG_PHU, TAN_HOA, add_households, seed_map, seed_staff
+from tests.kit.bulletin_world import AP_BON, AP_HAI, AP_MOT, LONG_PHU, TAN_HOA, add_households, seed_map, seed_staff
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -9,7 +9,7 @@ from bot.engine.engine import handle
 from bot.engine.types import Inbound, Reply
 from core.db import session_scope
 from core.officials.accounts import create_official
-from tests.support.loops import run
+from tests.kit.loops import run
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from delivery.outbox import (
     quiet_hours_end,
     record_outcome,
 )
-from tests.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, TAN_HOA, add_households, seed_map
+from tests.kit.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, TAN_HOA, add_households, seed_map
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=VN)

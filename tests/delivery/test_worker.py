@@ -12,8 +12,8 @@ from core import clock
 from core.db import session_scope
 from core.models import Delivery, Subscription
 from core.settings import get_settings
-from tests.bulletin_world import AP_BON, AP_MOT, TAN_HOA
-from tests.schedules.outbox_helpers import (
+from tests.kit.bulletin_world import AP_BON, AP_MOT, TAN_HOA
+from tests.kit.outbox import (
     RunningWorkers,
     eventually,
     households,

@@ -24,8 +24,8 @@ from sqlmodel import select
 from core.db import session_scope
 from core.models import Contact, Delivery
 from delivery.outbox import IN_DOUBT
-from tests.bulletin_world import AP_MOT
-from tests.schedules.outbox_helpers import eventually, households, per_chat, queue_bulletin, settled, status_counts
+from tests.kit.bulletin_world import AP_MOT
+from tests.kit.outbox import eventually, households, per_chat, queue_bulletin, settled, status_counts
 
 GIAMNGHEO = Path(sys.executable).with_name("giamngheo")
 HOUSEHOLDS = 600

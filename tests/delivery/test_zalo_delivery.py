@@ -16,9 +16,9 @@ from core.db import session_scope
 from core.models import Contact, Subscription
 from core.settings import get_settings
 from delivery.worker import DeliveryWorker
-from tests.bulletin_world import AP_MOT, add_households, seed_map, seed_staff
-from tests.fakes.zalo_api import APP_ID, FIRST_ACCESS, FIRST_REFRESH, FakeZalo
-from tests.schedules.outbox_helpers import eventually, queue_bulletin, settled
+from tests.kit.bulletin_world import AP_MOT, add_households, seed_map, seed_staff
+from tests.kit.outbox import eventually, queue_bulletin, settled
+from tests.kit.zalo_api import APP_ID, FIRST_ACCESS, FIRST_REFRESH, FakeZalo
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 
 from core.db import session_scope
 from core.settings import get_settings
-from tests.bulletin_world import Staff, seed_map, seed_staff
-from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
+from tests.kit.bulletin_world import Staff, seed_map, seed_staff
+from tests.kit.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
 # Quick polls and back-offs; no quiet hours (they run on the real clock here; the quiet-hours test sets them).
 FAST = {"DELIVERY_POLL_SECONDS": "0.05", "DELIVERY_BACKOFF_SECONDS": "0.2", "DELIVERY_LEASE_SECONDS": "30",

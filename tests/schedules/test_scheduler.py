@@ -16,7 +16,7 @@ from core.db import get_sync_engine, session_scope
 from core.models import Bulletin, Delivery, Dispatch
 from core.settings import get_settings
 from schedules.scheduler import BulletinScheduler, fire_bulletin
-from tests.bulletin_world import AP_MOT, add_households, seed_map, seed_staff
+from tests.kit.bulletin_world import AP_MOT, add_households, seed_map, seed_staff
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from sqlmodel import col, select
 from core import clock
 from core.db import session_scope
 from core.models import Bulletin, Contact, Delivery, Dispatch, Subscription
-from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
+from tests.kit.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
 ROOT = Path(__file__).resolve().parents[3]
 GIAMNGHEO = Path(sys.executable).with_name("giamngheo")

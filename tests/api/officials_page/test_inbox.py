@@ -10,8 +10,8 @@ from core import ui_texts as texts
 from core.db import session_scope
 from core.handoff.questions import ask
 from core.models import AuditLog, Contact, Feedback, HandoffQuestion
-from tests.api.officials_page_kit import Page, bulletin_form, page, text_of
-from tests.bulletin_world import AP_BON, AP_MOT
+from tests.kit.bulletin_world import AP_BON, AP_MOT
+from tests.kit.officials_page import Page, bulletin_form, page, text_of
 
 __all__ = ["page"]  # the fixture
 

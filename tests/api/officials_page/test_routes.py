@@ -16,9 +16,9 @@ from core import ui_texts as texts
 from core.db import session_scope
 from core.models import Delivery
 from delivery.dispatch import dispatch_due
-from tests.api.officials_page_kit import NOW, SVG, VN, Page, bulletin_form, csrf_of, page, text_of
-from tests.api.officials_page_kit import stored_bulletins as _bulletins
-from tests.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, LONG_PHU, TAN_HOA
+from tests.kit.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, LONG_PHU, TAN_HOA
+from tests.kit.officials_page import NOW, SVG, VN, Page, bulletin_form, csrf_of, page, text_of
+from tests.kit.officials_page import stored_bulletins as _bulletins
 
 __all__ = ["page"]  # the fixture
 

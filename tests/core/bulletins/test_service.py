@@ -26,7 +26,17 @@ from core.bulletins.service import (
 from core.db import session_scope
 from core.models import AuditLog, Contact, Delivery
 from delivery.dispatch import dispatch_due
-from tests.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, LONG_PHU, TAN_HOA, add_households, seed_map, seed_staff
+from tests.kit.bulletin_world import (
+    AP_BA,
+    AP_BON,
+    AP_HAI,
+    AP_MOT,
+    LONG_PHU,
+    TAN_HOA,
+    add_households,
+    seed_map,
+    seed_staff,
+)
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=VN)

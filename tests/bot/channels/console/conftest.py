@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.answers.ranking import KnowledgeBase, get_knowledge_base
-from tests.support.places import insert_places
+from tests.kit.places import insert_places
 
 ROOT = Path(__file__).resolve().parents[4]
 

@@ -8,7 +8,7 @@ import pytest
 
 from core.settings import get_settings
 from tests.bot.channels.telegram.kit import running_app
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.kit.telegram_api import FakeTelegramAPI
 
 
 @pytest.fixture

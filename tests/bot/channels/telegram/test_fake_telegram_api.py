@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_updates import text_message
+from tests.kit.telegram_api import FakeTelegramAPI
+from tests.kit.telegram_updates import text_message
 
 pytestmark = pytest.mark.no_database
 

@@ -12,9 +12,9 @@ from core import ui_texts as texts
 from core.db import session_scope
 from core.models import Contact, Subscription
 from tests.bot.channels.telegram.kit import CHAT
-from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_state import Call
-from tests.fakes.telegram_updates import (
+from tests.kit.telegram_api import FakeTelegramAPI
+from tests.kit.telegram_state import Call
+from tests.kit.telegram_updates import (
     callback_query,
     document_message,
     edited_text_message,

@@ -7,7 +7,7 @@ import logging
 from bot.channels.telegram import TelegramSender
 from bot.engine.types import Reply
 from tests.bot.channels.telegram.kit import CHAT, running_app
-from tests.fakes.telegram_updates import callback_query, sticker_message, text_message
+from tests.kit.telegram_updates import callback_query, sticker_message, text_message
 
 
 def assert_no_secret(caplog, *secrets: str) -> None:

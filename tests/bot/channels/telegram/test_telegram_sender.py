@@ -11,7 +11,7 @@ import pytest
 from bot.channels.telegram import TelegramSender
 from bot.engine.types import Button, Reply
 from core.settings import get_settings
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.kit.telegram_api import FakeTelegramAPI
 
 pytestmark = [pytest.mark.no_database,
               pytest.mark.filterwarnings("ignore:.*`retry_after` will be of type:DeprecationWarning")]

@@ -8,8 +8,8 @@ import logging
 from core import ui_texts as texts
 from core.settings import get_settings
 from tests.bot.channels.telegram.kit import CHAT, running_app
-from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_updates import text_message
+from tests.kit.telegram_api import FakeTelegramAPI
+from tests.kit.telegram_updates import text_message
 
 
 async def test_a_failing_set_my_commands_is_logged_and_the_bot_still_answers(database, telegram_env, caplog):

@@ -12,7 +12,7 @@ from bot.channels.telegram.render import keyboard, mark_chosen, messages
 from bot.channels.telegram.updates import inbound_from_callback, inbound_from_membership, inbound_from_message
 from bot.engine.types import Button, Inbound, Reply
 from core import ui_texts as texts
-from tests.fakes import telegram_updates as tg
+from tests.kit import telegram_updates as tg
 
 pytestmark = pytest.mark.no_database
 CHAT = 77

@@ -14,8 +14,8 @@ from api.main import AppOptions, create_app
 from core import ui_texts as texts
 from core.settings import get_settings
 from tests.bot.channels.telegram.kit import CHAT
-from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.fakes.telegram_updates import text_message
+from tests.kit.telegram_api import FakeTelegramAPI
+from tests.kit.telegram_updates import text_message
 
 SECRET = "Webhook-Secret_0123456789abcdef"
 PUBLIC = "https://giamngheo.example.vn"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.main import AppOptions, create_app
 from core.db import get_async_engine, reset_engines
-from tests.support.places import insert_places
+from tests.kit.places import insert_places
 
 APP_OPTIONS = AppOptions(channels=False, scheduler=False, worker=False, prepare_database=False)
 

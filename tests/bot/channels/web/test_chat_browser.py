@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from api.main import AppOptions
-from tests.support.browser import needs_chromium, phone_browser, served_app
+from tests.kit.browser import needs_chromium, phone_browser, served_app
 
 pytestmark = needs_chromium
 

@@ -8,9 +8,9 @@ import pytest
 from api.main import AppOptions
 from core.db import get_async_engine, reset_engines, session_scope
 from core.settings import get_settings
-from tests.bulletin_world import AP_HAI, AP_MOT, add_households, seed_map, seed_staff
-from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
-from tests.support.browser import needs_chromium, phone_browser, served_app
+from tests.kit.browser import needs_chromium, phone_browser, served_app
+from tests.kit.bulletin_world import AP_HAI, AP_MOT, add_households, seed_map, seed_staff
+from tests.kit.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
 pytestmark = needs_chromium
 FAST = {"DELIVERY_POLL_SECONDS": "0.05", "SCHEDULER_SYNC_SECONDS": "0.2"}

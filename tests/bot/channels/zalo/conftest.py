@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.main import AppOptions, create_app
 from core.settings import get_settings
 from tests.bot.channels.zalo.zalo_events import OA_SECRET
-from tests.fakes.zalo_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH, FakeZalo
+from tests.kit.zalo_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH, FakeZalo
 
 
 @pytest.fixture

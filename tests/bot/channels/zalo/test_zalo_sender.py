@@ -17,7 +17,7 @@ from core import clock
 from core.db import session_scope
 from core.models import ChannelToken, Contact
 from core.settings import get_settings
-from tests.fakes.zalo_api import FIRST_ACCESS, FIRST_REFRESH
+from tests.kit.zalo_api import FIRST_ACCESS, FIRST_REFRESH
 
 
 @pytest.fixture

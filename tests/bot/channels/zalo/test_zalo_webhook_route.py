@@ -21,7 +21,7 @@ from core import ui_texts as texts
 from core.db import session_scope
 from core.models import AuditLog, Contact, ProcessedEvent, Subscription
 from tests.bot.channels.zalo.zalo_events import follow_event, media_event, post_event, settle, sign, text_event
-from tests.fakes.zalo_api import APP_ID
+from tests.kit.zalo_api import APP_ID
 
 
 def run(client: TestClient, coroutine_function, *args):  # noqa: ANN001, ANN201

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from bot.channels.zalo.webhook import expected_signature
 from core import clock
-from tests.fakes.zalo_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH
+from tests.kit.zalo_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH
 
 OA_SECRET = "fake-oa-secret-key-5c3b"
 OA_ID = "579745863508352884"

@@ -14,8 +14,8 @@ from core.db import session_scope
 from core.models import Delivery
 from delivery.dispatch import dispatch_due
 from delivery.worker import DeliveryWorker
-from tests.bulletin_world import AP_MOT, Staff, add_households
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.kit.bulletin_world import AP_MOT, Staff, add_households
+from tests.kit.telegram_api import FakeTelegramAPI
 
 
 async def households(count: int, area: str = AP_MOT, first_user: int = 1000) -> list[int]:

@@ -17,7 +17,7 @@ from core import clock
 from core.db import session_scope
 from core.models import Bulletin
 from core.settings import get_settings
-from tests.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, add_households, seed_map, seed_staff
+from tests.kit.bulletin_world import AP_BA, AP_BON, AP_HAI, AP_MOT, add_households, seed_map, seed_staff
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 08:00 Monday in Vị Thanh
