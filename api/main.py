@@ -26,7 +26,8 @@ from bot.channels.web import route as web_chat_route
 from bot.channels.zalo import route as zalo_route
 from core.answers.ranking import get_knowledge_base
 from core.bootstrap import prepare
-from delivery.services import scheduler_service, worker_service
+from delivery.services import worker_service
+from schedules.scheduler import scheduler_service
 
 log = logging.getLogger(__name__)
 

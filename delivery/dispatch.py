@@ -18,7 +18,7 @@ from core import audit, clock
 from core.bulletins.recurrence import latest_due
 from core.bulletins.service import LIVE_STATUSES
 from core.models import Bulletin
-from core.places.areas import areas_within, expand_to_hamlets, resolve_area
+from core.places.areas import delivery_areas
 from core.settings import get_settings
 from delivery.outbox import create_dispatch, queue_deliveries
 
@@ -30,17 +30,6 @@ class Dispatched:
     dispatch_id: int
     due_at: datetime
     recipients: int
-
-
-async def delivery_areas(session: AsyncSession, codes: list[str]) -> set[str]:
-    """Every area code whose subscribers an address reaches: the hamlets, and the communes themselves.
-
-    Addressing a commune reaches its hamlets' subscribers and anyone subscribed to the commune directly; an
-    address that was merged away reaches the area that absorbed it.
-    """
-    hamlets = set(await expand_to_hamlets(session, codes))
-    resolved = [area.code for code in codes if (area := await resolve_area(session, code)) is not None]
-    return hamlets | await areas_within(session, resolved)
 
 
 def due_time(bulletin: Bulletin, now: datetime) -> datetime | None:

@@ -1,4 +1,5 @@
-"""Running the scheduler and the delivery worker: inside the web app (`serve`) or alone (`scheduler`, `worker`).
+"""Running the delivery worker: inside the web app (`serve`) or alone (`worker`); the scheduler's twin is in
+schedules/scheduler.py (`scheduler_service`, `run_scheduler`).
 
 The app's services are async context managers (api/main.py `background_services`); the commands run the
 same objects until SIGTERM or SIGINT, then stop them gracefully (the worker finishes the sends in flight and
@@ -18,7 +19,6 @@ from bot.channels.base import ChannelSender
 from core.metrics import serve_metrics
 from core.settings import Settings, get_settings
 from delivery.worker import DeliveryWorker
-from schedules.scheduler import BulletinScheduler
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +45,6 @@ async def channel_senders(settings: Settings | None = None) -> AsyncIterator[lis
 
 
 @asynccontextmanager
-async def scheduler_service(app: Any) -> AsyncIterator[None]:
-    """The scheduler inside the web app; the bulletin routes nudge it through `app.state.bulletin_scheduler`."""
-    scheduler = BulletinScheduler()
-    app.state.bulletin_scheduler = scheduler
-    task = asyncio.create_task(scheduler.run(), name="bulletin-scheduler")
-    try:
-        yield
-    finally:
-        scheduler.stop()
-        await task
-        app.state.bulletin_scheduler = None
-
-
-@asynccontextmanager
 async def worker_service(app: Any) -> AsyncIterator[None]:
     """One delivery worker inside the web app, for the channels that are configured."""
     async with channel_senders() as senders:
@@ -76,7 +62,7 @@ async def worker_service(app: Any) -> AsyncIterator[None]:
             await task
 
 
-def _stop_on_signals(stop: Any) -> None:
+def stop_on_signals(stop: Any) -> None:
     loop = asyncio.get_running_loop()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, stop)
@@ -93,20 +79,12 @@ async def run_worker() -> int:
             return 1
         metrics_server = serve_metrics(get_settings().worker_metrics_port)
         worker = DeliveryWorker(senders)
-        _stop_on_signals(worker.stop)
+        stop_on_signals(worker.stop)
         try:
             await worker.run()
         finally:
             if metrics_server is not None:
                 metrics_server.shutdown()
-    return 0
-
-
-async def run_scheduler() -> int:
-    """`giamngheo scheduler`: lead or stand by until SIGTERM."""
-    scheduler = BulletinScheduler()
-    _stop_on_signals(scheduler.stop)
-    await scheduler.run()
     return 0
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -30,6 +32,7 @@ from core.db import get_sync_engine, session_scope
 from core.models import Bulletin
 from core.settings import Settings, get_settings
 from delivery.dispatch import dispatch_due
+from delivery.services import stop_on_signals
 from delivery.worker import worker_name
 from schedules.leadership import give_up_lease, take_lease
 
@@ -186,3 +189,25 @@ class BulletinScheduler:
                     await give_up_lease(session, LEASE, self.holder)
             except Exception:
                 log.exception("could not give the scheduler lease back; it will lapse")
+
+
+@asynccontextmanager
+async def scheduler_service(app: Any) -> AsyncIterator[None]:
+    """The scheduler inside the web app; the bulletin routes nudge it through `app.state.bulletin_scheduler`."""
+    scheduler = BulletinScheduler()
+    app.state.bulletin_scheduler = scheduler
+    task = asyncio.create_task(scheduler.run(), name="bulletin-scheduler")
+    try:
+        yield
+    finally:
+        scheduler.stop()
+        await task
+        app.state.bulletin_scheduler = None
+
+
+async def run_scheduler() -> int:
+    """`giamngheo scheduler`: lead or stand by until SIGTERM."""
+    scheduler = BulletinScheduler()
+    stop_on_signals(scheduler.stop)
+    await scheduler.run()
+    return 0

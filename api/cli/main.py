@@ -198,7 +198,8 @@ def scheduler_command() -> None:
     """Run the bulletin scheduler alone (one leads; any other stands by and takes over if it stops)."""
     from core.bootstrap import prepare
     from core.logs import setup_logging
-    from delivery.services import run_scheduler, run_until_stopped
+    from delivery.services import run_until_stopped
+    from schedules.scheduler import run_scheduler
 
     setup_logging()
     prepare()

@@ -15,8 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import clock
 from core.models import Area, Contact, Delivery, Dispatch, Subscription
+from core.places.areas import delivery_areas
 from core.settings import get_settings
-from delivery.dispatch import delivery_areas
 
 STATUSES = ("pending", "sent", "failed", "blocked", "unreachable", "cancelled")
 ZALO_WINDOW = timedelta(days=7)  # Zalo refuses consultation messages to users silent for longer (-230)

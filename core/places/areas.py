@@ -187,6 +187,17 @@ async def expand_to_hamlets(session: AsyncSession, codes: list[str]) -> list[str
     return list(out)
 
 
+async def delivery_areas(session: AsyncSession, codes: list[str]) -> set[str]:
+    """Every area code whose subscribers an address reaches: the hamlets, and the communes themselves.
+
+    Addressing a commune reaches its hamlets' subscribers and anyone subscribed to the commune directly; an
+    address that was merged away reaches the area that absorbed it.
+    """
+    hamlets = set(await expand_to_hamlets(session, codes))
+    resolved = [area.code for code in codes if (area := await resolve_area(session, code)) is not None]
+    return hamlets | await areas_within(session, resolved)
+
+
 def _word_clause(word: str, *, prefix: bool) -> Any:
     return col(Area.folded_names).like(f"% {word}%" if prefix else f"% {word} %")
 
