@@ -21,15 +21,12 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
 from bot.channels.base import ChannelSender, SendResult
-from bot.engine.types import Button, Reply
 from core import clock
-from core import ui_texts as texts
 from core.db import session_scope
 from core.metrics import observe_send_latency
 from core.models import Bulletin
@@ -43,27 +40,10 @@ from delivery.outbox import (
     release_claims,
 )
 from delivery.pacing import ChannelLimits, ChannelPacer
+from delivery.render import BulletinMessage, render_bulletin
 from delivery.writer import OutboxWriter
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class BulletinMessage:
-    """A bulletin as households read it, rendered once per worker (only the button differs per delivery)."""
-
-    text: str
-    urgent: bool
-
-    @classmethod
-    def of(cls, title: str, body: str, urgent: bool) -> BulletinMessage:
-        template = "bulletins.message_urgent" if urgent else "bulletins.message"
-        return cls(texts.get(template, title=title, body=body), urgent)
-
-
-def render_bulletin(message: BulletinMessage, delivery_id: int) -> Reply:
-    """The bulletin with a "Đã biết" button that comes back as `ack:<delivery id>`."""
-    return Reply(message.text, buttons=[[Button(texts.get("bulletins.ack_button"), f"ack:{delivery_id}")]])
 
 
 def worker_name() -> str:
