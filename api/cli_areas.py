@@ -139,6 +139,8 @@ def official_create(
     name: Annotated[str, typer.Option("--name", help="The official's name as colleagues know it.")],
     role: Annotated[str, typer.Option("--role", help="admin, editor or viewer.")],
     area: Annotated[list[str] | None, typer.Option("--area", help="An area code of their scope (repeatable).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help='Their office, e.g. "UBND xã Hỏa Lựu": with the name '
+                                             "it signs their bulletins.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help='Print {"id", "token"}.')] = False,
 ) -> None:
     """Create an official and print their API token once (only its SHA-256 is stored)."""
@@ -147,7 +149,8 @@ def official_create(
 
     _prepared()
     try:
-        official, token = _run(lambda session: create_official(session, name=name, role=role, area_codes=area or []))
+        official, token = _run(lambda session: create_official(session, name=name, role=role, area_codes=area or [],
+                                                      unit=unit))
     except OfficialError as error:
         raise _fail(str(error)) from None
     if as_json:
@@ -164,7 +167,7 @@ def official_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON
 
     _prepared()
     officials = _run(list_officials)
-    rows = [{"id": o.id, "name": o.name, "role": o.role, "area_codes": o.area_codes, "active": o.active}
+    rows = [{"id": o.id, "name": o.name, "unit": o.unit, "role": o.role, "area_codes": o.area_codes, "active": o.active}
             for o in officials]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))

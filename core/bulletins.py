@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import audit, clock, texts
 from core.areas import UnknownAreaError, areas_within, expand_to_hamlets
 from core.models import Bulletin, Delivery, Official
-from core.officials import may_write, out_of_scope
+from core.officials import may_write, out_of_scope, sender_label
 from core.recurrence import RecurrenceError, due_times, shortest_gap
 from core.settings import get_settings
 
@@ -62,6 +62,12 @@ class BulletinForbidden(PermissionError):
 
 class BulletinNotFound(LookupError):
     """No bulletin with that id."""
+
+
+def bulletin_text(title: str, body: str, *, urgent: bool = False, sender: str | None = None) -> str:
+    """A bulletin as households read it on every channel: title, body, and who sent it."""
+    text = texts.get("bulletins.message_urgent" if urgent else "bulletins.message", title=title, body=body)
+    return f"{text}\n\n{texts.get('bulletins.signature', sender=sender)}" if sender else text
 
 
 def local_text(moment: datetime) -> str:
@@ -168,6 +174,7 @@ async def create_bulletin(session: AsyncSession, draft: BulletinDraft, *, offici
     bulletin = await validate_draft(session, draft)
     await ensure_may_address(session, official, bulletin.area_codes)
     bulletin.created_by = official.id
+    bulletin.sender = sender_label(official) or None
     session.add(bulletin)
     await session.flush()
     await audit.record(session, official, "bulletin.create", "bulletin", bulletin.id, title=bulletin.title,
@@ -243,6 +250,7 @@ def bulletin_public(bulletin: Bulletin) -> dict[str, Any]:
         "id": bulletin.id, "title": bulletin.title, "body": bulletin.body, "area_codes": list(bulletin.area_codes),
         "send_at": bulletin.send_at.astimezone(tz).isoformat(), "recurrence": bulletin.recurrence,
         "urgent": bulletin.urgent, "status": bulletin.status, "created_by": bulletin.created_by,
+        "sender": bulletin.sender,
         "created_at": bulletin.created_at.astimezone(tz).isoformat(),
         "cancelled_at": bulletin.cancelled_at.astimezone(tz).isoformat() if bulletin.cancelled_at else None,
         "next_send_at": upcoming.astimezone(tz).isoformat() if upcoming else None,

@@ -29,6 +29,7 @@ from sqlmodel import col, select
 from bot.channels.base import ChannelSender, SendResult
 from bot.engine.types import Button, Reply
 from core import clock, texts
+from core.bulletins import bulletin_text
 from core.db import session_scope
 from core.metrics import observe_send_latency
 from core.models import Bulletin
@@ -48,9 +49,8 @@ class BulletinMessage:
     urgent: bool
 
     @classmethod
-    def of(cls, title: str, body: str, urgent: bool) -> BulletinMessage:
-        template = "bulletins.message_urgent" if urgent else "bulletins.message"
-        return cls(texts.get(template, title=title, body=body), urgent)
+    def of(cls, title: str, body: str, urgent: bool, sender: str | None = None) -> BulletinMessage:
+        return cls(bulletin_text(title, body, urgent=urgent, sender=sender), urgent)
 
 
 def render_bulletin(message: BulletinMessage, delivery_id: int) -> Reply:
@@ -220,10 +220,11 @@ class ChannelLane:
         if not missing:
             return
         async with session_scope() as session:
-            found = await session.exec(select(Bulletin.id, Bulletin.title, Bulletin.body, Bulletin.urgent)
+            found = await session.exec(select(Bulletin.id, Bulletin.title, Bulletin.body, Bulletin.urgent,
+                                              Bulletin.sender)
                                        .where(col(Bulletin.id).in_(missing)))
-            for bulletin_id, title, body, urgent in found:
-                self.bulletins[bulletin_id] = BulletinMessage.of(title, body, urgent)
+            for bulletin_id, title, body, urgent, sender in found:
+                self.bulletins[bulletin_id] = BulletinMessage.of(title, body, urgent, sender)
 
 
 class DeliveryWorker:

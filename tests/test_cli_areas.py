@@ -87,7 +87,8 @@ def test_merge_moves_subscriptions_and_households(database):
 
 
 def test_official_create_prints_the_token_once_and_stores_its_hash(database):
-    result = run("official", "create", "--name", "Anh Tư", "--role", "editor", "--area", "31338", "--json")
+    result = run("official", "create", "--name", "Anh Tư", "--role", "editor", "--area", "31338", "--json",
+                 "--unit", "UBND xã Hỏa Lựu")
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
     assert set(created) == {"id", "token"}
@@ -99,8 +100,8 @@ def test_official_create_prints_the_token_once_and_stores_its_hash(database):
     assert official.token_hash == hashlib.sha256(created["token"].encode()).hexdigest()
     listing = run("official", "list", "--json")
     assert created["token"] not in listing.stdout
-    assert json.loads(listing.stdout) == [{"id": created["id"], "name": "Anh Tư", "role": "editor",
-                                           "area_codes": ["31338"], "active": True}]
+    assert json.loads(listing.stdout) == [{"id": created["id"], "name": "Anh Tư", "unit": "UBND xã Hỏa Lựu",
+                                           "role": "editor", "area_codes": ["31338"], "active": True}]
     human = run("official", "create", "--name", "Chị Ba", "--role", "admin")
     assert human.returncode == 0 and human.stdout.strip().splitlines()[-1].startswith("gn_")
     assert run("official", "revoke", str(created["id"])).returncode == 0

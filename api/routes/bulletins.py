@@ -5,6 +5,8 @@
     GET    /api/v1/bulletins/{id}       with counts per status, per hamlet ("Đã biết" included) and per firing
     DELETE /api/v1/bulletins/{id}       cancels what has not gone yet
     POST   /api/v1/bulletins/preview    {"area_codes"} → households each channel would reach
+    GET    /api/v1/bulletins/{id}/notice.pdf    the A4 notice for the hamlet board, with the subscribe QR
+    GET    /api/v1/bulletins/{id}/loudspeaker   text/plain: the script read over the hamlet loudspeaker
 
 Bearer token auth (api/deps.py). Editors write inside their scope (403 and nothing stored otherwise), viewers
 read inside theirs. Times are ISO-8601 with an offset; a time without one is refused (422), never guessed.
@@ -14,11 +16,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentOfficial, EditorOfficial, RowId, SessionDep, api_error, ensure_in_scope
+from api.deps import (
+    CurrentOfficial,
+    EditorOfficial,
+    RowId,
+    SessionDep,
+    api_error,
+    ensure_in_scope,
+    pdf_response,
+    printed,
+)
 from core import texts
 from core.bulletin_report import area_report, delivery_counts, dispatch_history, reach_preview
 from core.bulletins import (
@@ -33,6 +44,7 @@ from core.bulletins import (
     list_bulletins,
 )
 from core.models import Bulletin, Official
+from core.printing import bulletin_notice, loudspeaker_script
 
 router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"])
 
@@ -119,6 +131,22 @@ async def preview(payload: PreviewIn, official: CurrentOfficial, session: Sessio
 async def show(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> dict:
     """One bulletin with counts per status, per hamlet and per firing."""
     return await _with_report(session, await _visible(session, bulletin_id, official), full=True)
+
+
+@router.get("/{bulletin_id}/notice.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "An A4 PDF."}})
+async def notice(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> Response:
+    """The printable A4 notice: title, body, sender, date, and a QR that subscribes to the hamlet."""
+    bulletin = await _visible(session, bulletin_id, official)
+    return pdf_response(await printed(bulletin_notice(session, bulletin)), f"ban-tin-{bulletin_id}.pdf")
+
+
+@router.get("/{bulletin_id}/loudspeaker", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}, "description": "The script, UTF-8."}})
+async def loudspeaker(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> Response:
+    """The script for the hamlet loudspeaker: numbers, dates and abbreviations written out in words."""
+    bulletin = await _visible(session, bulletin_id, official)
+    return Response(await loudspeaker_script(session, bulletin), media_type="text/plain; charset=utf-8")
 
 
 @router.delete("/{bulletin_id}")

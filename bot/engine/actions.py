@@ -71,7 +71,8 @@ async def bulletins_command(ctx: Context) -> list[Reply]:
     replies = [Reply(texts.get("engine.bulletins.heading", place=place))]
     for item in sent:
         day = item.sent_at.astimezone(tz).strftime("%d/%m/%Y")
-        replies.append(Reply(texts.get("engine.bulletins.item", title=item.title, date=day, body=item.body)))
+        key, sender = ("engine.bulletins.item_sender", item.sender) if item.sender else ("engine.bulletins.item", "")
+        replies.append(Reply(texts.get(key, title=item.title, date=day, body=item.body, sender=sender)))
     replies[-1].buttons = [[menu_button()]]
     return replies
 

@@ -66,6 +66,7 @@ def test_editor_creates_a_bulletin_and_sees_its_reach(api: Api) -> None:
     assert (body["title"], body["status"], body["urgent"], body["area_codes"]) == ("Họp dân", "scheduled", True,
                                                                                   [TAN_HOA])
     assert body["send_at"].endswith("+07:00") and body["counts"]["total"] == 0
+    assert body["sender"] == "UBND xã Tân Hòa · Cán bộ Tân Hòa"  # the official's unit and name
     assert body["reach"]["households"] == 5 and body["reach"]["by_channel"]["telegram"] == 5
 
 
