@@ -134,6 +134,33 @@ def areas_list(
         typer.echo(f"{area['code']:<28} {area['kind']:<9} {area['name']}{aliases}")
 
 
+@areas_app.command("poster")
+def areas_poster(
+    code: Annotated[str, typer.Argument(help="The hamlet's (or commune's) code, see `areas list`.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the PDF (dang-ky-<code>.pdf).")] = None,
+) -> None:
+    """Write the A4 "Quét mã để nhận bản tin ấp …" poster of one area, with its subscribe QR code."""
+    from core import texts
+    from core.areas import resolve_area
+    from core.printing import PrintFontMissing, area_poster
+
+    async def render(session: AsyncSession) -> tuple[str, bytes] | None:
+        area = await resolve_area(session, code.strip())
+        return (area.code, await area_poster(session, area)) if area is not None else None
+
+    _prepared()
+    try:
+        made = _run(render)
+    except PrintFontMissing as error:
+        raise _fail(str(error)) from None
+    if made is None:
+        raise _fail(texts.get("areas.not_found", code=code))
+    target = out or Path(f"dang-ky-{made[0]}.pdf")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(made[1])
+    typer.echo(texts.get("printing.poster_written", path=str(target)))
+
+
 @official_app.command("create")
 def official_create(
     name: Annotated[str, typer.Option("--name", help="The official's name as colleagues know it.")],

@@ -119,3 +119,17 @@ def test_official_create_with_a_bad_role_or_area_creates_nothing(database):
         return len(list(await session.exec(select(Official))))
 
     assert db(count) == 0
+
+
+def test_areas_poster_writes_a_printable_pdf_with_the_subscribe_qr(database, tmp_path, env):
+    from tests.support.paper import pdf_text, qr_links
+
+    env.setenv("PUBLIC_BASE_URL", "https://giamngheo.example.vn")
+    out = tmp_path / "posters" / "thanh-an.pdf"
+    result = run("areas", "poster", "31338-thanh-an", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    assert "Quét mã để nhận bản tin ấp Thạnh An" in " ".join(pdf_text(out.read_bytes(), tmp_path).split())
+    assert qr_links(out.read_bytes(), tmp_path) == ["https://giamngheo.example.vn/?ap=31338-thanh-an"]
+    missing = run("areas", "poster", "khong-co")
+    assert missing.returncode == 1 and "khong-co" in missing.stderr and "Traceback" not in missing.stderr

@@ -5,6 +5,7 @@
     POST /officials/sign-in           token → the signed session cookie (api/deps.py); a wrong token says so
     POST /officials/sign-out          forget the session
     /officials/bulletins…             list, write, preview, live report, cancel (officials_page_bulletins.py)
+    /officials/bulletins/{id}/notice.pdf, …/loudspeaker   paper and loudspeaker (officials_page_print.py)
     /officials/inbox…, /gaps, /audit  Hỏi cán bộ questions, gaps in the answers, the audit log
                                       (officials_page_inbox.py)
 
@@ -36,7 +37,7 @@ from api.officials_web import (
     safe_next,
     tr,
 )
-from api.routes import officials_page_bulletins, officials_page_inbox
+from api.routes import officials_page_bulletins, officials_page_inbox, officials_page_print
 from core.officials import authenticate
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
@@ -96,3 +97,4 @@ async def sign_out(request: Request, official: FormOfficial) -> RedirectResponse
 
 router.include_router(officials_page_bulletins.router)
 router.include_router(officials_page_inbox.router)
+router.include_router(officials_page_print.router)

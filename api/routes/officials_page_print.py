@@ -1,0 +1,36 @@
+"""Paper and the loudspeaker on the officials' page, with the page's sign-in (the API needs a Bearer token).
+
+    GET /officials/bulletins/{id}/notice.pdf     the A4 notice for the hamlet board
+    GET /officials/bulletins/{id}/loudspeaker    the loudspeaker script, text/plain
+The subscribe posters are the public `GET /api/v1/areas/{code}/poster.pdf`; the report links one per hamlet.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from api.deps import RowId, SessionDep, pdf_response
+from api.officials_web import PageError, PageOfficial, PageRoute
+from api.routes.officials_page_bulletins import visible_bulletin
+from core.printing import PrintFontMissing, bulletin_notice, loudspeaker_script
+
+router = APIRouter(prefix="/bulletins", route_class=PageRoute, include_in_schema=False)  # under /officials
+
+
+@router.get("/{bulletin_id}/notice.pdf")
+async def notice(bulletin_id: RowId, official: PageOfficial, session: SessionDep) -> Response:
+    """The printable notice of a bulletin in the official's scope."""
+    bulletin = await visible_bulletin(session, bulletin_id, official)
+    try:
+        content = await bulletin_notice(session, bulletin)
+    except PrintFontMissing as error:
+        raise PageError(503, str(error)) from None
+    return pdf_response(content, f"ban-tin-{bulletin_id}.pdf")
+
+
+@router.get("/{bulletin_id}/loudspeaker")
+async def loudspeaker(bulletin_id: RowId, official: PageOfficial, session: SessionDep) -> Response:
+    """The loudspeaker script of a bulletin in the official's scope."""
+    bulletin = await visible_bulletin(session, bulletin_id, official)
+    return Response(await loudspeaker_script(session, bulletin), media_type="text/plain; charset=utf-8")

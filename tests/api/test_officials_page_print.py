@@ -1,0 +1,40 @@
+"""The officials' page: one click from a bulletin's report to its notice, loudspeaker script and hamlet posters."""
+
+from __future__ import annotations
+
+import html
+
+from tests.api import officials_page_kit
+from tests.api.officials_page_kit import Page, bulletin_form, stored_bulletins, text_of
+from tests.bulletin_world import AP_HAI, AP_MOT, LONG_PHU
+
+page = officials_page_kit.page  # the fixture: the real app, seeded, and a signed-in browser-like client
+
+
+def test_the_report_shows_the_sender_and_links_the_notice_the_script_and_a_poster_per_hamlet(page: Page) -> None:
+    page.sign_in("editor")
+    page.post("/officials/bulletins", bulletin_form(area=[AP_MOT, AP_HAI]))
+    [bulletin] = page.call(stored_bulletins)
+    report = html.unescape(page.get(f"/officials/bulletins/{bulletin.id}").text)
+    assert "UBND xã Tân Hòa · Cán bộ Tân Hòa" in report
+    for link in (f"/officials/bulletins/{bulletin.id}/notice.pdf", f"/officials/bulletins/{bulletin.id}/loudspeaker",
+                 f"/api/v1/areas/{AP_MOT}/poster.pdf", f"/api/v1/areas/{AP_HAI}/poster.pdf"):
+        assert f'href="{link}"' in report, link
+    notice = page.get(f"/officials/bulletins/{bulletin.id}/notice.pdf")
+    assert notice.status_code == 200 and notice.content.startswith(b"%PDF")
+    script = page.get(f"/officials/bulletins/{bulletin.id}/loudspeaker")
+    assert script.status_code == 200 and "Ủy ban nhân dân xã Tân Hòa" in script.text
+    assert page.get(f"/api/v1/areas/{AP_MOT}/poster.pdf").content.startswith(b"%PDF")
+
+
+def test_paper_outside_the_scope_or_signed_out_is_refused(page: Page) -> None:
+    page.sign_in("admin")
+    page.post("/officials/bulletins", bulletin_form(title="Tin xã Long Phú", area=[LONG_PHU]))
+    [elsewhere] = page.call(stored_bulletins)
+    page.sign_in("editor")
+    for path in ("notice.pdf", "loudspeaker"):
+        refused = page.get(f"/officials/bulletins/{elsewhere.id}/{path}")
+        assert refused.status_code == 403 and "ngoài phạm vi phụ trách" in text_of(refused)
+    page.client.cookies.clear()
+    signed_out = page.get(f"/officials/bulletins/{elsewhere.id}/notice.pdf", follow_redirects=False)
+    assert signed_out.status_code in (303, 401) and not signed_out.content.startswith(b"%PDF")
