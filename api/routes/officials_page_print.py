@@ -2,23 +2,31 @@
 
     GET /officials/bulletins/{id}/notice.pdf     the A4 notice for the hamlet board
     GET /officials/bulletins/{id}/loudspeaker    the loudspeaker script, text/plain
-The subscribe posters are the public `GET /api/v1/areas/{code}/poster.pdf`; the report links one per hamlet.
+    GET /officials/posters                       a "Quét mã để nhận bản tin" poster button per hamlet in scope
+The posters themselves are the public `GET /api/v1/areas/{code}/poster.pdf`; each report links its hamlets'.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import RowId, SessionDep, pdf_response
-from api.officials_web import PageError, PageOfficial, PageRoute
+from api.officials_forms import hamlet_choices
+from api.officials_web import PageError, PageOfficial, PageRoute, render
 from api.routes.officials_page_bulletins import visible_bulletin
 from core.printing import PrintFontMissing, bulletin_notice, loudspeaker_script
 
-router = APIRouter(prefix="/bulletins", route_class=PageRoute, include_in_schema=False)  # under /officials
+router = APIRouter(route_class=PageRoute, include_in_schema=False)  # under /officials
 
 
-@router.get("/{bulletin_id}/notice.pdf")
+@router.get("/posters", response_class=HTMLResponse)
+async def posters(request: Request, official: PageOfficial, session: SessionDep) -> HTMLResponse:
+    """Every hamlet the official looks after, each with its subscribe poster."""
+    return render(request, "posters.html", {"choices": await hamlet_choices(session, official), "nav": "posters"})
+
+
+@router.get("/bulletins/{bulletin_id}/notice.pdf")
 async def notice(bulletin_id: RowId, official: PageOfficial, session: SessionDep) -> Response:
     """The printable notice of a bulletin in the official's scope."""
     bulletin = await visible_bulletin(session, bulletin_id, official)
@@ -29,7 +37,7 @@ async def notice(bulletin_id: RowId, official: PageOfficial, session: SessionDep
     return pdf_response(content, f"ban-tin-{bulletin_id}.pdf")
 
 
-@router.get("/{bulletin_id}/loudspeaker")
+@router.get("/bulletins/{bulletin_id}/loudspeaker")
 async def loudspeaker(bulletin_id: RowId, official: PageOfficial, session: SessionDep) -> Response:
     """The loudspeaker script of a bulletin in the official's scope."""
     bulletin = await visible_bulletin(session, bulletin_id, official)

@@ -38,3 +38,12 @@ def test_paper_outside_the_scope_or_signed_out_is_refused(page: Page) -> None:
     page.client.cookies.clear()
     signed_out = page.get(f"/officials/bulletins/{elsewhere.id}/notice.pdf", follow_redirects=False)
     assert signed_out.status_code in (303, 401) and not signed_out.content.startswith(b"%PDF")
+
+
+def test_the_posters_page_offers_a_poster_per_hamlet_in_scope_only(page: Page) -> None:
+    page.sign_in("editor")
+    listing = html.unescape(page.get("/officials/posters").text)
+    for hamlet in (AP_MOT, AP_HAI):
+        assert f'href="/api/v1/areas/{hamlet}/poster.pdf"' in listing
+    assert "Áp phích Ấp Một" in listing and "/api/v1/areas/99002-bon/poster.pdf" not in listing  # xã Long Phú
+    assert 'href="/officials/posters"' in listing  # in the page's navigation
