@@ -64,6 +64,10 @@ class BulletinNotFound(LookupError):
     """No bulletin with that id."""
 
 
+class BulletinAlreadyQueued(RuntimeError):
+    """The bulletin has started going out (or was cancelled): it can no longer be edited, only duplicated."""
+
+
 def bulletin_text(title: str, body: str, *, urgent: bool = False, sender: str | None = None) -> str:
     """A bulletin as households read it on every channel: title, body, and who sent it."""
     text = texts.get("bulletins.message_urgent" if urgent else "bulletins.message", title=title, body=body)
@@ -181,6 +185,39 @@ async def create_bulletin(session: AsyncSession, draft: BulletinDraft, *, offici
                        area_codes=bulletin.area_codes, send_at=bulletin.send_at.isoformat(),
                        recurrence=bulletin.recurrence, urgent=bulletin.urgent)
     return bulletin
+
+
+async def edit_bulletin(session: AsyncSession, bulletin_id: int, draft: BulletinDraft, *,
+                        official: Official) -> Bulletin:
+    """Rewrite a bulletin that is still waiting for its first firing (the scheduler follows the new time).
+
+    The row is touched first under the condition "still scheduled", as a firing does, so an edit and a firing
+    at the same moment serialise: either the edit lands before anything is queued, or it is refused.
+    """
+    bulletin = await get_bulletin(session, bulletin_id, official=official)
+    await ensure_may_address(session, official, bulletin.area_codes)
+    edited = await validate_draft(session, draft)
+    await ensure_may_address(session, official, edited.area_codes)
+    touched = await session.exec(update(Bulletin)
+                                 .where(col(Bulletin.id) == bulletin_id, col(Bulletin.status) == "scheduled")
+                                 .values(status=Bulletin.status))
+    if touched.rowcount != 1:
+        raise BulletinAlreadyQueued(texts.get("bulletins.errors.already_queued", id=bulletin_id))
+    await session.refresh(bulletin)
+    for name in ("title", "body", "area_codes", "send_at", "recurrence", "urgent"):
+        setattr(bulletin, name, getattr(edited, name))
+    session.add(bulletin)
+    await session.flush()
+    await audit.record(session, official, "bulletin.edit", "bulletin", bulletin.id, title=bulletin.title,
+                       area_codes=bulletin.area_codes, send_at=bulletin.send_at.isoformat(),
+                       recurrence=bulletin.recurrence, urgent=bulletin.urgent)
+    return bulletin
+
+
+def duplicate_draft(bulletin: Bulletin) -> BulletinDraft:
+    """A new draft with a bulletin's words, areas and urgency; the official picks the time again."""
+    return BulletinDraft(title=bulletin.title, body=bulletin.body, area_codes=list(bulletin.area_codes),
+                         urgent=bulletin.urgent)
 
 
 async def get_bulletin(session: AsyncSession, bulletin_id: int, *, official: Official) -> Bulletin:

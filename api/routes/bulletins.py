@@ -3,6 +3,7 @@
     POST   /api/v1/bulletins            {"title", "body", "area_codes", "send_at", "recurrence", "urgent"} → 201
     GET    /api/v1/bulletins            newest first, with delivery counts
     GET    /api/v1/bulletins/{id}       with counts per status, per hamlet ("Đã biết" included) and per firing
+    PATCH  /api/v1/bulletins/{id}       rewrite one still waiting for its first firing (409 once queued)
     DELETE /api/v1/bulletins/{id}       cancels what has not gone yet
     POST   /api/v1/bulletins/preview    {"area_codes"} → households each channel would reach
     GET    /api/v1/bulletins/{id}/notice.pdf    the A4 notice for the hamlet board, with the subscribe QR
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +34,7 @@ from api.deps import (
 from core import texts
 from core.bulletin_report import area_report, delivery_counts, dispatch_history, reach_preview
 from core.bulletins import (
+    BulletinAlreadyQueued,
     BulletinDraft,
     BulletinForbidden,
     BulletinInvalid,
@@ -40,6 +42,7 @@ from core.bulletins import (
     bulletin_public,
     cancel_bulletin,
     create_bulletin,
+    edit_bulletin,
     get_bulletin,
     list_bulletins,
 )
@@ -80,6 +83,13 @@ async def _with_report(session: AsyncSession, bulletin: Bulletin, *, full: bool)
     return body
 
 
+def invalid(error: BulletinInvalid) -> HTTPException:
+    """422 with every problem, each with its field, and all of them in the message."""
+    problems = [{"field": p.field, "message": p.message} for p in error.problems]
+    message = " ".join([texts.get("bulletins.errors.invalid"), *(p.message for p in error.problems)])
+    return api_error(422, message, errors=problems)
+
+
 async def _visible(session: AsyncSession, bulletin_id: int, official: Official) -> Bulletin:
     try:
         return await get_bulletin(session, bulletin_id, official=official)
@@ -96,9 +106,7 @@ async def create(payload: BulletinIn, official: EditorOfficial, session: Session
     try:
         bulletin = await create_bulletin(session, draft, official=official)
     except BulletinInvalid as error:
-        problems = [{"field": p.field, "message": p.message} for p in error.problems]
-        message = " ".join([texts.get("bulletins.errors.invalid"), *(p.message for p in error.problems)])
-        raise api_error(422, message, errors=problems) from None
+        raise invalid(error) from None
     except BulletinForbidden as error:
         raise api_error(403, str(error)) from None
     body = await _with_report(session, bulletin, full=False)
@@ -131,6 +139,26 @@ async def preview(payload: PreviewIn, official: CurrentOfficial, session: Sessio
 async def show(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> dict:
     """One bulletin with counts per status, per hamlet and per firing."""
     return await _with_report(session, await _visible(session, bulletin_id, official), full=True)
+
+
+@router.patch("/{bulletin_id}")
+async def edit(bulletin_id: RowId, payload: BulletinIn, official: EditorOfficial, session: SessionDep,
+               request: Request) -> dict:
+    """Rewrite a scheduled bulletin (every field, as on creation) until its first firing is queued."""
+    await _visible(session, bulletin_id, official)
+    try:
+        bulletin = await edit_bulletin(session, bulletin_id, BulletinDraft(**payload.model_dump()),
+                                       official=official)
+    except BulletinInvalid as error:
+        raise invalid(error) from None
+    except BulletinForbidden as error:
+        raise api_error(403, str(error)) from None
+    except BulletinAlreadyQueued as error:
+        raise api_error(409, str(error)) from None
+    body = await _with_report(session, bulletin, full=False)
+    await session.commit()
+    nudge_scheduler(request)
+    return body
 
 
 @router.get("/{bulletin_id}/notice.pdf", response_class=Response,
