@@ -47,3 +47,29 @@ def test_the_posters_page_offers_a_poster_per_hamlet_in_scope_only(page: Page) -
         assert f'href="/api/v1/areas/{hamlet}/poster.pdf"' in listing
     assert "Áp phích Ấp Một" in listing and "/api/v1/areas/99002-bon/poster.pdf" not in listing  # xã Long Phú
     assert 'href="/officials/posters"' in listing  # in the page's navigation
+
+
+def test_the_form_previews_the_message_as_each_channel_will_show_it(page: Page) -> None:
+    page.sign_in("editor")
+    body = "Mời bà con dự họp. " * 150  # ≈ 2.850 characters: one Telegram message, two on Zalo
+    preview = page.post("/officials/bulletins", bulletin_form(title="Họp dân", body=body, action="preview"))
+    assert preview.status_code == 200
+    shown = html.unescape(preview.text)
+    section = shown[shown.index('id="message-preview"'):]
+    assert "Bà con sẽ thấy" in section and "📢 Họp dân" in section
+    assert "— Gửi từ: UBND xã Tân Hòa · Cán bộ Tân Hòa" in section and "Đã biết" in section
+    zalo = section[section.index('data-channel="zalo"'):section.index('data-channel="web"')]
+    telegram = section[section.index('data-channel="telegram"'):section.index('data-channel="zalo"')]
+    assert "2 tin nhắn" in zalo and "tin nhắn" not in telegram.split("</h3>")[0]
+    assert page.call(stored_bulletins) == []  # a preview stores nothing
+
+
+def test_duplicate_fills_the_form_with_the_bulletins_words_and_areas(page: Page) -> None:
+    page.sign_in("editor")
+    page.post("/officials/bulletins", bulletin_form(title="Tiêm phòng dại", area=[AP_HAI], urgent="on"))
+    [bulletin] = page.call(stored_bulletins)
+    report = page.get(f"/officials/bulletins/{bulletin.id}").text
+    assert f'href="/officials/bulletins/new?from={bulletin.id}"' in report
+    form = html.unescape(page.get(f"/officials/bulletins/new?from={bulletin.id}").text)
+    assert 'value="Tiêm phòng dại"' in form and f'value="{AP_HAI}" data-hamlet checked' in form
+    assert 'name="urgent"' in form and f'value="{AP_MOT}" data-hamlet checked' not in form
