@@ -1,7 +1,7 @@
 """officials' unit and each bulletin's sender
 
-Revision ID: 0002_sender
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-05 02:30:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0002_sender'
-down_revision: str | None = '0001'
+revision: str = '0003'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
