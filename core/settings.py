@@ -77,7 +77,10 @@ class Settings(BaseSettings):
     delivery_batch_size: int = 200
     delivery_lease_seconds: int = 60
     delivery_max_attempts: int = 5
+    # The flood guard per household (bot/engine/contacts.py): typed messages and button taps per minute, counted
+    # apart so a self-check's steps do not use up the messages; each one over the limit gets "chậm lại".
     flood_max_per_minute: int = 20
+    flood_max_taps_per_minute: int = 120
     # New web-chat sessions one client address may open per minute (the flood guard counts per contact, so
     # without this a script could mint cookies to make endless contacts); generous for a shared commune Wi-Fi.
     web_new_sessions_per_minute: int = 30
