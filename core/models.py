@@ -131,7 +131,7 @@ class RateWindow(SQLModel, table=True):
     """A fixed one-window counter by key ("handoff:address:<ip>"…), bumped atomically (core/rates.py)."""
 
     key: str = Field(primary_key=True, max_length=200)
-    window_start: datetime = _ts(nullable=False)
+    window_start: datetime = _ts(nullable=False, index=True)
     count: int = 0
 
 

@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     # the longest official reply, where draft entries go (content/drafts when empty: never loaded by the engine),
     # and how unanswered questions are grouped (rapidfuzz token_set_ratio on canonical tokens, 0–100).
     handoff_max_open_per_contact: int = 5
+    # Questions sent per hour, by one household and by one web client address (web sessions are free to open,
+    # and mobile networks put many phones behind one address, so the address limit is the larger one).
+    handoff_max_per_contact_per_hour: int = 3
+    handoff_max_per_address_per_hour: int = 20
     handoff_reply_max_chars: int = 3000
     handoff_drafts_dir: Path | None = None
     learning_window_days: int = 90

@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
+    with op.batch_alter_table("ratewindow", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ratewindow_window_start"), ["window_start"], unique=False)
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.add_column(sa.Column("flood_taps", sa.Integer(), nullable=False, server_default="0"))
     with op.batch_alter_table("official", schema=None) as batch_op:
@@ -37,4 +39,6 @@ def downgrade() -> None:
         batch_op.drop_column("session_version")
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.drop_column("flood_taps")
+    with op.batch_alter_table("ratewindow", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ratewindow_window_start"))
     op.drop_table("ratewindow")
