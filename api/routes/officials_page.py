@@ -37,7 +37,7 @@ from api.officials_web import (
     tr,
 )
 from api.routes import officials_page_bulletins, officials_page_inbox
-from core.officials import authenticate
+from core.officials import authenticate, end_page_sessions
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 TOKEN_MAX_CHARS = 200
@@ -87,8 +87,11 @@ async def sign_in(request: Request, session: SessionDep, token: Annotated[str, F
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, official: FormOfficial) -> RedirectResponse:
-    """Forget the session cookie (the CSRF token keeps other sites from signing an official out)."""
+async def sign_out(request: Request, official: FormOfficial, session: SessionDep) -> RedirectResponse:
+    """End the official's sessions in the database and forget the cookie (the CSRF token keeps other sites
+    from signing an official out); the old cookie, replayed, leads to the sign-in form."""
+    await end_page_sessions(session, official)
+    await session.commit()  # before the answer: a replay right after must already find the session ended
     response = redirect(SIGN_IN, flash=tr("flash.signed_out"))
     clear_session_cookie(response)
     return response
