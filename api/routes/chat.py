@@ -62,7 +62,9 @@ def _inbound(body: ChatRequest, user_id: str, address: str) -> Inbound:
     return Inbound(CHANNEL, user_id, "text", text=body.text or "", origin=address)
 
 
-@router.post("/chat", response_model=ChatResponse)
+@router.post("/chat", response_model=ChatResponse, responses={
+    429: {"description": "Too many new sessions from this client address this minute (a Vietnamese `message`; "
+                         "Retry-After: 60)"}})
 async def chat(body: ChatRequest, request: Request, response: Response, knowledge: KnowledgeDep,
                settings: SettingsDep) -> dict[str, Any] | JSONResponse:
     """Pass one message to the conversation engine and return what the bot says."""
