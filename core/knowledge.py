@@ -8,7 +8,7 @@ and one of the entry's examples, and with the question's coverage: the share of 
 (IDF-weighted) that the entry knows — with their accents when the household typed accents, so "tuổi" is
 not "tươi". An out-of-scope question ("giá vàng hôm nay") may still score on "hôm nay", but most of what it
 says is unknown to us, so it gets an honest fallback. Weights and thresholds live in `core/search_config.py`
-and were chosen on `tests/data/dev_questions.jsonl` (see `make eval`).
+and were chosen on the dev questions (see `make eval`; tune only on `tests/data/questions/tune.jsonl`).
 """
 
 from __future__ import annotations
