@@ -105,7 +105,10 @@ class Settings(BaseSettings):
     delivery_batch_size: int = 200
     delivery_lease_seconds: int = 60
     delivery_max_attempts: int = 5
+    # The flood guard per household (bot/engine/contacts.py): typed messages and button taps per minute, counted
+    # apart so a self-check's steps do not use up the messages; each one over the limit gets "chậm lại".
     flood_max_per_minute: int = 20
+    flood_max_taps_per_minute: int = 120
     # New web-chat sessions one client address may open per minute (the flood guard counts per contact, so
     # without this a script could mint cookies to make endless contacts); generous for a shared commune Wi-Fi.
     web_new_sessions_per_minute: int = 30
@@ -144,6 +147,10 @@ class Settings(BaseSettings):
     # the engine),
     # and how unanswered questions are grouped (rapidfuzz token_set_ratio on canonical tokens, 0–100).
     handoff_max_open_per_contact: int = 5
+    # Questions sent per hour, by one household and by one web client address (web sessions are free to open,
+    # and mobile networks put many phones behind one address, so the address limit is the larger one).
+    handoff_max_per_contact_per_hour: int = 3
+    handoff_max_per_address_per_hour: int = 20
     handoff_reply_max_chars: int = 3000
     handoff_drafts_dir: Path | None = None
     learning_window_days: int = 90

@@ -40,7 +40,7 @@ from api.officials_page.web import (
     safe_next,
     tr,
 )
-from core.officials.accounts import authenticate
+from core.officials.accounts import authenticate, end_page_sessions
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 TOKEN_MAX_CHARS = 200
@@ -90,8 +90,11 @@ async def sign_in(request: Request, session: SessionDep, token: Annotated[str, F
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, official: FormOfficial) -> RedirectResponse:
-    """Forget the session cookie (the CSRF token keeps other sites from signing an official out)."""
+async def sign_out(request: Request, official: FormOfficial, session: SessionDep) -> RedirectResponse:
+    """End the official's sessions in the database and forget the cookie (the CSRF token keeps other sites
+    from signing an official out); the old cookie, replayed, leads to the sign-in form."""
+    await end_page_sessions(session, official)
+    await session.commit()  # before the answer: a replay right after must already find the session ended
     response = redirect(SIGN_IN, flash=tr("flash.signed_out"))
     clear_session_cookie(response)
     return response
