@@ -58,7 +58,7 @@ run: install
 	$(BIN)/giamngheo serve --host $(HOST) --port $(PORT)
 
 test: install browser
-	$(BIN)/ruff check core bot api schedules tests
+	$(BIN)/ruff check core bot api delivery schedules tests
 	$(BIN)/giamngheo content check
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -94,8 +94,8 @@ bench: install
 	$(PY) tests/bench/run.py --out data/bench.json
 
 lint: install
-	$(BIN)/ruff check core bot api schedules tests
-	$(BIN)/ruff format --check core bot api schedules tests
+	$(BIN)/ruff check core bot api delivery schedules tests
+	$(BIN)/ruff format --check core bot api delivery schedules tests
 
 clean:
 	rm -rf $(VENV) .venv-latest data/*.db data/*.db-* .pytest_cache

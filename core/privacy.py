@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from core.text import fold
+from core.answers.normalise import fold
 
 PHONE = "[số điện thoại]"
 ID_NUMBER = "[số giấy tờ]"

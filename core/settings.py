@@ -110,11 +110,11 @@ class Settings(BaseSettings):
     # without this a script could mint cookies to make endless contacts); generous for a shared commune Wi-Fi.
     web_new_sessions_per_minute: int = 30
 
-    # Areas and officials (core/areas.py, core/officials.py)
+    # Areas and officials (core/places/areas.py, core/officials/accounts.py)
     areas_home_province: str = "92"  # equal search scores list this province's places first (Cần Thơ)
     official_session_max_age_seconds: int = 12 * 3600
 
-    # Bulletins, scheduler and delivery workers (core/bulletins.py, core/outbox.py, schedules/)
+    # Bulletins, scheduler and delivery workers (core/bulletins/service.py, delivery/outbox.py, schedules/)
     bulletin_body_max_chars: int = 3500
     bulletin_title_max_chars: int = 200
     bulletin_min_recurrence_minutes: int = 12 * 60  # a cron firing more often than this would spam households
@@ -128,12 +128,13 @@ class Settings(BaseSettings):
     delivery_backoff_max_seconds: float = 3600.0
     zalo_per_user_interval: float = 0.0  # seconds between two bulletins to one Zalo user (the sender paces)
 
-    # Production shape (api/cli.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
+    # Production shape (api/cli/main.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
     shutdown_grace_seconds: float = 20.0  # after SIGTERM, requests in flight get this long (compose waits 30 s)
     worker_metrics_port: int = 0  # `giamngheo worker` serves its send latency here for Prometheus; 0 = off
 
-    # Hỏi cán bộ and learning (core/handoff.py, core/learning.py): open questions one household may have waiting,
-    # the longest official reply, where draft entries go (content/drafts when empty: never loaded by the engine),
+    # Hỏi cán bộ and learning (core/handoff/questions.py, core/handoff/learning.py): open questions one household may
+    # have waiting, the longest official reply, where draft entries go (content/drafts when empty: never loaded by
+    # the engine),
     # and how unanswered questions are grouped (rapidfuzz token_set_ratio on canonical tokens, 0–100).
     handoff_max_open_per_contact: int = 5
     handoff_reply_max_chars: int = 3000

@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentOfficial, KnowledgeDep, SessionDep
-from core.learning import disliked_entries, unanswered_groups
-from core.officials import visible_areas
+from core.handoff.learning import disliked_entries, unanswered_groups
+from core.officials.accounts import visible_areas
 from core.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/questions", tags=["learning"])

@@ -13,12 +13,13 @@ from bot.engine import payloads
 from bot.engine.context import Context
 from bot.engine.render import answer_reply, entry_reply, menu_button
 from bot.engine.types import Button, Reply
-from core import clock, texts
-from core.areas import area_chain
-from core.knowledge import Answer
+from core import clock
+from core import ui_texts as texts
+from core.answers.normalise import fold
+from core.answers.ranking import Answer
 from core.models import Feedback
+from core.places.areas import area_chain
 from core.privacy import redact
-from core.text import fold
 
 KEEP_ANSWERED = 5
 KEEP_RATED = 30

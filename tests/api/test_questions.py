@@ -10,10 +10,10 @@ from bot.engine.engine import handle
 from bot.engine.types import Inbound, Reply
 from core.db import session_scope
 from core.models import Feedback
-from core.officials import create_official
-from tests.api.officials_page_kit import Page, text_of
-from tests.support.loops import run
-from tests.support.places import insert_places
+from core.officials.accounts import create_official
+from tests.kit.loops import run
+from tests.kit.officials_page import Page, text_of
+from tests.kit.places import insert_places
 
 
 @pytest.fixture
