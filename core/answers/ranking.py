@@ -332,7 +332,7 @@ class KnowledgeBase:
         hits = self._rank(scored, mask, self.config.candidates) if scored is not None else []
         if not hits or scored is None:
             return self.fallback([], 0.0)
-        pair = self._loan_and_other(scored, mask, hits) or self._two_intents(hits)
+        pair = self._loan_and_other(scored, mask, hits)
         if pair is not None and not any(self._off_topic(question, h) for h in pair):
             first, second = pair
             rest = [h.entry.title for h in hits if h.entry.id not in (first.entry.id, second.entry.id)]
@@ -361,10 +361,11 @@ class KnowledgeBase:
     def _loan_and_other(self, s: _Scored, mask: np.ndarray, hits: list[Hit]) -> tuple[Hit, Hit] | None:
         """(loan, other) when the question names a loan (`LOAN_WORDS`) and also asks about another topic:
         "nhà nghèo vay vốn nuôi heo". The livelihood words weigh far more than "vay vốn hộ nghèo", so the
-        loan entry is seldom among the best hits; instead the other intent is the best entry outside the
-        loan topic, and the loan is found by a second search among the loan entries alone, on the words
-        that entry does not know ("nhà nghèo vay vốn": the poor-household loan). It is a pair when each knows
-        a good share of the question the other does not and together they know most of it."""
+        loan entry is seldom among the best hits; instead the other intent is the best entry outside the loan
+        topic on the words that are neither loan nor household words, and the loan is found by a second
+        search among the loan entries alone ("nhà nghèo vay vốn": the poor-household loan). It is a pair when
+        the other entry adds a share of the question the loan does not know and together they know most of
+        it. Settings: the `loan_*` fields of `SearchConfig`."""
         c = self.config
         if not LOAN_WORDS.intersection(s.tokens):
             return None
@@ -398,39 +399,6 @@ class KnowledgeBase:
         if only_other < c.loan_gain or union < c.loan_union or loans[0].score < c.loan_min_score:
             return None
         return loan, other
-
-    def _two_intents(self, hits: list[Hit]) -> tuple[Hit, Hit] | None:
-        """(first, second) when the question asks two things that two entries answer together
-        ("nhà nghèo vay vốn nuôi heo": the poor-household loan, then raising pigs), else None.
-
-        Only when the best hit's head leaves part of the question unknown; among pairs of close hits, one
-        of them a loan, the one whose heads (title, keywords, examples) together know the most of
-        the question, ties going to the pair whose titles the question uses most; it is a mixed intent when
-        each entry knows a good share of the question the other does not and together they know most of it.
-        The loan (topic `vay-von`) goes first — which programme and where to borrow — and the other entry is
-        the first button under it."""
-        c = self.config
-        total = sum(hits[0].words)
-        if not total or hits[0].score < c.min_score or hits[0].head_coverage >= c.mixed_max_single:
-            return None
-        best_pair, best_value = None, -1.0
-        close = [h for h in hits if h.score >= c.mixed_min_score]
-        for i, a in enumerate(close):
-            for b in close[i + 1:]:
-                if a.entry.topic not in LOAN_TOPICS and b.entry.topic not in LOAN_TOPICS:
-                    continue
-                only_a = sum(x for x, y in zip(a.known, b.known, strict=True) if not y) / total
-                only_b = sum(y for x, y in zip(a.known, b.known, strict=True) if not x) / total
-                union = sum(max(x, y) for x, y in zip(a.known, b.known, strict=True)) / total
-                if min(only_a, only_b) < c.mixed_gain or union < c.mixed_union:
-                    continue
-                value = union + c.mixed_title_weight * (a.title_match + b.title_match) / 2
-                if value > best_value:
-                    best_pair, best_value = (a, b), value
-        if best_pair is None:
-            return None
-        return tuple(sorted(best_pair, key=lambda h: (h.entry.topic in LOAN_TOPICS, h.title_match),
-                            reverse=True))  # type: ignore[return-value]
 
     def _small_talk(self, question: str) -> Answer | None:
         tokens = self.normaliser.base_tokens(question)

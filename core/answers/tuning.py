@@ -51,8 +51,8 @@ class SearchConfig:
     entry among settings that refuse at least 93% of out-of-scope questions. The title match, head
     coverage and two-intent settings were chosen in Dec 2026 by grid search on `tune.jsonl` only (fewest
     confident wrong answers, then most mixed questions kept whole); see README, "Search quality". The
-`loan_*` settings of the second search (a loan plus another topic) were chosen the same way, on
-`tune.jsonl` grown with 21 mixed and 43 out-of-scope questions written before the change.
+    `loan_*` settings of the second search (a loan plus another topic; `mixed_max_single` with them) were
+    chosen the same way, on `tune.jsonl` grown with 21 mixed and 83 out-of-scope questions.
     """
 
     fold: bool = True
@@ -78,11 +78,7 @@ class SearchConfig:
     min_coverage: float = 0.5
     min_head_coverage: float = 0.4
     candidates: int = 8
-    mixed_min_score: float = 0.3
     mixed_max_single: float = 0.8
-    mixed_gain: float = 0.2
-    mixed_union: float = 0.95
-    mixed_title_weight: float = 0.3
     loan_other_min_score: float = 0.45
     loan_union: float = 0.7
     loan_min_score: float = 0.4

@@ -2,9 +2,10 @@
 
 The questions are split into a tuning set and a held-out test set (README, "Search quality"): the
 floors below guard the levels after the second engine work of issue 11 (Dec 2026, both sets together:
-top-1 94.0%, answered right 86.0%, 30 wrong of 440, out-of-scope refused 95.3%, mixed intent 63.3%), with
-a margin of about two points, five for the mixed rate (90 questions); the wrong-answer ceiling was raised
-from 6.5% to 7.5% because the test set's count rose from 11 to 17 with this work (tune: 18 → 13), see README.
+top-1 94.0%, answered right 86.6%, 27 wrong of 440, out-of-scope refused 91.5% of 293, mixed intent 63.3%
+of 90), with a margin of about two points, five for the mixed rate. The out-of-scope floor went from 93% to
+89% because the tuning set gained 40 near-domain out-of-scope questions (land titles, marriage, savings
+rates…), 13 of which were answered when they were added; the wrong-answer ceiling is 7% (was 6.5%).
 Targets: out-of-scope refusal ≥ 98% on the test set, top-1 ≥ 94%, mixed intent ≥ 90%; raise them as more lands.
 A wrong answer stated confidently is worse than "mình chưa biết".
 """
@@ -94,13 +95,14 @@ def test_most_in_scope_questions_are_answered_with_the_right_entry(result):
 
 def test_few_confident_wrong_answers(result):
     # Baseline Dec 2026: 28 of 417 in-scope questions (single and mixed intent); after issue 11's first work: 23;
-    # after the second (a loan search of its own, 23 more tuning questions): 30 of 440.
-    assert result.wrong_answers <= 0.075 * (result.in_scope + result.mixed), f"{result.wrong_answers} wrong answers"
+    # after the second (a loan search of its own, 23 more tuning questions): 27 of 440.
+    assert result.wrong_answers <= 0.07 * (result.in_scope + result.mixed), f"{result.wrong_answers} wrong answers"
 
 
 def test_out_of_scope_questions_are_refused(result):
-    # Baseline Dec 2026: 84.2% of 209 (the 48 older ones alone: 93.8%); after issue 11's work: 95.2%.
-    assert result.out_of_scope_precision >= 0.93, f"refused {result.out_of_scope_precision:.1%}"
+    # Baseline Dec 2026: 84.2% of 209 (the 48 older ones alone: 93.8%); after issue 11's first work: 95.2%;
+    # 91.5% of 293 once the tuning set gained 83 new ones (40 of them near our topics).
+    assert result.out_of_scope_precision >= 0.89, f"refused {result.out_of_scope_precision:.1%}"
 
 
 def test_mixed_questions_keep_both_intents(result):
