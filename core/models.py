@@ -144,6 +144,7 @@ class Official(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
+    unit: str | None = Field(default=None, max_length=200)  # "UBND xã Hỏa Lựu": shown as the bulletins' sender
     role: str = Field(max_length=16)  # admin | editor | viewer
     area_codes: list[str] = _json(list)
     token_hash: str = Field(max_length=64, unique=True)
@@ -178,6 +179,9 @@ class Bulletin(SQLModel, table=True):
     urgent: bool = False
     status: str = Field(default="scheduled", max_length=16, index=True)  # scheduled|active|done|cancelled
     created_by: int | None = Field(default=None, foreign_key="official.id")
+    # "UBND xã Hỏa Lựu · Tổ công nghệ số cộng đồng": the official's unit and name when it was written, so
+    # households can tell it from a forged message and a later rename does not rewrite what was sent
+    sender: str | None = Field(default=None, max_length=400)
     created_at: datetime = _ts(nullable=False, default=True)
     cancelled_at: datetime | None = _ts()
 

@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     delivery_backoff_max_seconds: float = 3600.0
     zalo_per_user_interval: float = 0.0  # seconds between two bulletins to one Zalo user (the sender paces)
 
+    # Printed hamlet-board notices and subscribe posters (core/bulletins/printing.py): the QR opens the web chat at
+    # PUBLIC_BASE_URL/?ap=<code>; the Telegram deep link (t.me/<username>?start=<code>) and the Zalo OA link are
+    # printed beside it when set. The font must cover Vietnamese: Debian's fonts-dejavu-core (`make browser`).
+    telegram_bot_username: str = ""  # without the @
+    zalo_oa_link: str = ""  # e.g. https://zalo.me/<OA id>
+    print_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
+
     # Production shape (api/cli/main.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
     shutdown_grace_seconds: float = 20.0  # after SIGTERM, requests in flight get this long (compose waits 30 s)
     worker_metrics_port: int = 0  # `giamngheo worker` serves its send latency here for Prometheus; 0 = off

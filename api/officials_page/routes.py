@@ -5,6 +5,7 @@
     POST /officials/sign-in           token → the signed session cookie (api/deps.py); a wrong token says so
     POST /officials/sign-out          forget the session
     /officials/bulletins…             list, write, preview, live report, cancel (officials_page_bulletins.py)
+    /officials/bulletins/{id}/notice.pdf, …/loudspeaker   paper and loudspeaker (officials_page_print.py)
     /officials/inbox…, /gaps, /audit  Hỏi cán bộ questions, gaps in the answers, the audit log
                                       (officials_page_inbox.py)
 
@@ -22,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import SessionDep, clear_session_cookie, official_from_session_cookie, set_session_cookie
 from api.officials_page import bulletins as officials_page_bulletins
 from api.officials_page import inbox as officials_page_inbox
+from api.officials_page import printing as officials_page_print
 from api.officials_page.web import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -97,3 +99,4 @@ async def sign_out(request: Request, official: FormOfficial) -> RedirectResponse
 
 router.include_router(officials_page_bulletins.router)
 router.include_router(officials_page_inbox.router)
+router.include_router(officials_page_print.router)

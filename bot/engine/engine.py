@@ -74,6 +74,9 @@ async def _route(ctx: Context, created: bool) -> list[Reply]:
         await unsubscribe(ctx.session, ctx.contact, "unfollow")
         return []
     if inbound.kind in ("start", "follow"):
+        command = parse_command(inbound.text) if inbound.text else None
+        if command is not None and command.name == "start" and command.argument:
+            return await actions.welcome_to_area(ctx, command.argument)  # a QR code's `/start <area code>`
         return await actions.welcome(ctx)
     if inbound.kind == "unsupported":
         return [Reply(texts.get("engine.unsupported"), menu_buttons())]

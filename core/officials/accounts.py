@@ -68,11 +68,22 @@ async def _scope_codes(session: AsyncSession, codes: Iterable[str]) -> list[str]
     return resolved
 
 
+def sender_label(official: Official | None) -> str:
+    """Who a bulletin is from, as households read it: "UBND xã Hỏa Lựu · Tổ công nghệ số cộng đồng"."""
+    if official is None:
+        return ""
+    return " · ".join(part for part in (clean(official.unit or ""), clean(official.name)) if part)
+
+
 async def create_official(
-    session: AsyncSession, *, name: str, role: str, area_codes: Iterable[str], by: Official | None = None
+    session: AsyncSession, *, name: str, role: str, area_codes: Iterable[str], by: Official | None = None,
+    unit: str | None = None,
 ) -> tuple[Official, str]:
-    """A new active official and their token (shown once). Nothing is written when a check fails."""
-    name, role = clean(name), clean(role).lower()
+    """A new active official and their token (shown once). Nothing is written when a check fails.
+
+    `unit` is the office they write for ("UBND xã Hỏa Lựu"): with their name it signs their bulletins.
+    """
+    name, role, unit = clean(name), clean(role).lower(), clean(unit or "") or None
     if not name:
         raise OfficialError(texts.get("officials.missing_name"))
     if role not in ROLES:
@@ -81,12 +92,13 @@ async def create_official(
     if role != ADMIN and not codes:
         raise OfficialError(texts.get("officials.needs_area", role=role))
     token = new_token()
-    official = Official(name=name[:200], role=role, area_codes=codes, token_hash=hash_token(token),
+    official = Official(name=name[:200], unit=unit[:200] if unit else None, role=role, area_codes=codes,
+                        token_hash=hash_token(token),
                         active=True, created_at=clock.now())
     session.add(official)
     await session.flush()
-    await audit.record(session, by, "official.create", "official", official.id, name=official.name, role=role,
-                       area_codes=codes)
+    await audit.record(session, by, "official.create", "official", official.id, name=official.name, unit=unit,
+                       role=role, area_codes=codes)
     return official, token
 
 

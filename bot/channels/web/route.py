@@ -38,12 +38,17 @@ class ChatRequest(BaseModel):
     payload: str | None = Field(default=None, max_length=CALLBACK_MAX_BYTES,
                                 description="The `data` of a button the household tapped.")
     start: bool = Field(default=False, description="The page opened: greet (welcome, or welcome back).")
+    ap: str | None = Field(default=None, max_length=64,
+                           description="With `start`: the area code of the page's `/?ap=<code>` (a printed QR "
+                                       "code); the household is asked once to subscribe to it.")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ChatRequest:
         given = sum([self.text is not None, self.payload is not None, self.start])
         if given != 1:
             raise ValueError("gửi đúng một trong text, payload hoặc start (send exactly one of text, payload, start)")
+        if self.ap is not None and not self.start:
+            raise ValueError("ap chỉ đi kèm start (ap goes with start only)")
         return self
 
 
@@ -71,7 +76,8 @@ def _new_sessions(request: Request) -> NewSessionLimiter:
 
 def _inbound(body: ChatRequest, user_id: str) -> Inbound:
     if body.start:
-        return Inbound(CHANNEL, user_id, "start")
+        code = (body.ap or "").strip()
+        return Inbound(CHANNEL, user_id, "start", text=f"/start {code}" if code else "")
     if body.payload is not None:
         return Inbound(CHANNEL, user_id, "button", payload=body.payload)
     return Inbound(CHANNEL, user_id, "text", text=body.text or "")

@@ -128,3 +128,16 @@ def test_the_session_limiter_forgets_after_a_minute():
     assert [limiter.allow("1.2.3.4", 2, now=t) for t in (0, 1, 2)] == [True, True, False]
     assert limiter.allow("5.6.7.8", 2, now=2)  # another address has its own count
     assert limiter.allow("1.2.3.4", 2, now=60.5)  # the first session left the window
+
+
+def test_a_printed_qr_code_opens_the_chat_at_its_hamlet_and_one_tap_subscribes(client):
+    replies = say(client, start=True, ap="31338-thanh-an")
+    assert replies[-1]["text"] == "Nhận bản tin Ấp Thạnh An, Xã Hỏa Lựu?"
+    replies = say(client, payload=button(replies, "Đồng ý"))
+    assert "Ấp Thạnh An, Xã Hỏa Lựu" in text(replies)
+    assert [(s.area_code, s.active) for s in rows(client, Subscription)] == [("31338-thanh-an", True)]
+
+
+def test_an_area_code_without_start_is_refused(client):
+    response = client.post("/api/v1/chat", json={"text": "chào", "ap": "31338-thanh-an"})
+    assert response.status_code == 422
