@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.limits import BodySizeLimit
 from api.routes import (
     areas,
     ask,
@@ -90,6 +91,7 @@ def create_app(options: AppOptions | None = None) -> FastAPI:
                    pages, self_check, inbox, questions, officials_page):
         app.include_router(module.router)
     app.mount("/static", pages.static_files(), name="static")
+    app.add_middleware(BodySizeLimit)
     return app
 
 

@@ -6,13 +6,13 @@ queue and the answer is 200 at once (Telegram waits for it and retries on errors
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
+from api.limits import loads_bounded
 from bot.channels.telegram import TelegramWebhook, telegram_service
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,9 @@ async def telegram_webhook(
         return _error(503, "the Telegram bot is starting, try again", {"Retry-After": "5"})
     body = await request.body()
     try:
-        payload = json.loads(body)
+        payload = loads_bounded(body)
     except (UnicodeDecodeError, ValueError):
-        log.warning("Telegram webhook body is not JSON (%d bytes)", len(body))
+        log.warning("Telegram webhook body is not JSON, or nested too deeply (%d bytes)", len(body))
         return _error(400, "body is not JSON")
     if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
         log.warning("Telegram webhook body is not an Update (no integer update_id)")
