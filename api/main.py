@@ -35,6 +35,7 @@ from api.routes import (
     webhooks_telegram,
     webhooks_zalo,
 )
+from api.validation_messages import field_of, message_of
 from core.bootstrap import prepare
 from core.knowledge import get_knowledge_base
 from schedules.services import scheduler_service, worker_service
@@ -105,14 +106,13 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    """422 with one readable message first, then FastAPI's detail list."""
+    """422: every problem as {"field", "message"} (Vietnamese), joined into one `message`; FastAPI's detail list."""
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
-    first = errors[0] if errors else {}
-    where = ".".join(str(p) for p in first.get("loc", []) if p != "body")
-    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    problems = [{"field": field_of(e), "message": message_of(e)} for e in errors]
+    message = "; ".join(f"{p['field']}: {p['message']}" if p["field"] else p["message"] for p in problems)
     detail = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg")), "type": e.get("type")} for e in errors]
-    return JSONResponse({"message": f"{where}: {message}" if where else message, "detail": detail},
+    return JSONResponse({"message": message or "invalid request", "errors": problems, "detail": detail},
                         status_code=422)
 
 

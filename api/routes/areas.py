@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from api.deps import SessionDep, api_error
+from api.deps import AreaCode, SessionDep, api_error
 from core import texts
 from core.area_names import KINDS
 from core.areas import area_public, child_areas, get_area, search_areas
+from core.safe_text import SafeText
 from core.text import clean
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
@@ -37,9 +38,11 @@ def _kinds(values: list[str] | None) -> tuple[str, ...] | None:
 @router.get("/areas", response_model=list[AreaOut])
 async def find_areas(
     session: SessionDep,
-    q: Annotated[str | None, Query(description="Name, former name or alias; any spelling, e.g. 'thanh an'.")] = None,
-    kind: Annotated[list[str] | None, Query(description="province, commune, ward or hamlet (repeatable).")] = None,
-    parent: Annotated[str | None, Query(description="Only areas directly under this code.")] = None,
+    q: Annotated[SafeText(MAX_QUERY_CHARS) | None,
+                 Query(description="Name, former name or alias; any spelling, e.g. 'thanh an'.")] = None,
+    kind: Annotated[list[SafeText(100)] | None,
+                    Query(max_length=10, description="province, commune, ward or hamlet (repeatable).")] = None,
+    parent: Annotated[AreaCode | None, Query(description="Only areas directly under this code.")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Most results to return.")] = 20,
 ) -> list[dict[str, Any]]:
     """Areas matching `q` (best first), or the areas directly under `parent` (filtered by `q` if given)."""
@@ -60,7 +63,8 @@ async def find_areas(
 
 
 @router.get("/areas/{code}", response_model=AreaOut)
-async def one_area(code: str, session: SessionDep) -> dict[str, Any]:
+async def one_area(code: Annotated[AreaCode, Path(description="The area's code.")],
+                   session: SessionDep) -> dict[str, Any]:
     """One area by code, merged or not."""
     area = await get_area(session, code)
     if area is None:

@@ -10,14 +10,15 @@ from pydantic import BaseModel, Field, field_validator
 from api.deps import KnowledgeDep
 from core import clock
 from core.metrics import count_question
+from core.safe_text import SafeText
 from core.text import clean
 
 router = APIRouter(prefix="/api/v1", tags=["ask"])
 
 
 class AskRequest(BaseModel):
-    text: str = Field(description="The household's question, any spelling; cut to 1,000 characters.",
-                      max_length=100_000)
+    text: SafeText(10_000, min_length=1) = Field(
+        description="The household's question, any spelling; cut to 1,000 characters.")
 
     @field_validator("text")
     @classmethod

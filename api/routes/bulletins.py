@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentOfficial, EditorOfficial, RowId, SessionDep, api_error, ensure_in_scope
+from api.deps import AreaCode, CurrentOfficial, EditorOfficial, Offset, RowId, SessionDep, api_error, ensure_in_scope
 from core import texts
 from core.bulletin_report import area_report, delivery_counts, dispatch_history, reach_preview
 from core.bulletins import (
@@ -33,23 +33,31 @@ from core.bulletins import (
     list_bulletins,
 )
 from core.models import Bulletin, Official
+from core.safe_text import SafeText
+from core.settings import Settings
 
 router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"])
+
+
+# The schema states the default limits (BULLETIN_TITLE_MAX_CHARS, BULLETIN_BODY_MAX_CHARS); the settings may lower them.
+TITLE_MAX = Settings.model_fields["bulletin_title_max_chars"].default
+BODY_MAX = Settings.model_fields["bulletin_body_max_chars"].default
+AreaCodes = Annotated[list[AreaCode], Field(min_length=1, max_length=500, examples=[["31338-thanh-an"]])]
 
 
 class BulletinIn(BaseModel):
     """A new bulletin. `send_at` null means now; `recurrence` is a five-field cron in Asia/Ho_Chi_Minh."""
 
-    title: str = Field("", examples=["Họp dân ấp Thạnh An"])
-    body: str = Field("", examples=["Mời bà con dự họp lúc 19:00 tại nhà văn hóa ấp."])
-    area_codes: list[str] = Field(default_factory=list, examples=[["31338-thanh-an"]])
-    send_at: str | None = Field(None, examples=["2026-12-01T07:00:00+07:00"])
-    recurrence: str | None = Field(None, examples=["0 7 * * 1"])
+    title: SafeText(TITLE_MAX, min_length=1) = Field(examples=["Họp dân ấp Thạnh An"])
+    body: SafeText(BODY_MAX, min_length=1) = Field(examples=["Mời bà con dự họp lúc 19:00 tại nhà văn hóa ấp."])
+    area_codes: AreaCodes
+    send_at: SafeText(64) | None = Field(None, examples=["2026-12-01T07:00:00+07:00"])
+    recurrence: SafeText(100) | None = Field(None, examples=["0 7 * * 1"])
     urgent: bool = False
 
 
 class PreviewIn(BaseModel):
-    area_codes: list[str] = Field(default_factory=list)
+    area_codes: AreaCodes
 
 
 def nudge_scheduler(request: Request) -> None:
@@ -98,7 +106,7 @@ async def create(payload: BulletinIn, official: EditorOfficial, session: Session
 
 @router.get("")
 async def index(official: CurrentOfficial, session: SessionDep,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Offset = 0) -> dict:
     """Bulletins inside the official's scope, newest first, with their delivery counts."""
     bulletins = await list_bulletins(session, official=official, limit=limit, offset=offset)
     counts = await delivery_counts(session, [b.id for b in bulletins if b.id is not None])

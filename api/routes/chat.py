@@ -18,15 +18,16 @@ from bot.engine.engine import handle
 from bot.engine.types import CALLBACK_MAX_BYTES, Inbound
 from core import texts
 from core.db import session_scope
+from core.safe_text import SafeText
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 MAX_TEXT_CHARS = 4000
 
 
 class ChatRequest(BaseModel):
-    text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS, description="What the household typed.")
-    payload: str | None = Field(default=None, max_length=CALLBACK_MAX_BYTES,
-                                description="The `data` of a button the household tapped.")
+    text: SafeText(MAX_TEXT_CHARS) | None = Field(default=None, description="What the household typed.")
+    payload: SafeText(CALLBACK_MAX_BYTES) | None = Field(default=None,
+                                                         description="The `data` of a button the household tapped.")
     start: bool = Field(default=False, description="The page opened: greet (welcome, or welcome back).")
 
     @model_validator(mode="after")

@@ -13,18 +13,20 @@ not reach (Zalo's 7-day window), see it at their next message. The answer tells 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentOfficial, EditorOfficial, KnowledgeDep, RowId, SessionDep, api_error
+from api.deps import CurrentOfficial, EditorOfficial, KnowledgeDep, Offset, RowId, SessionDep, api_error
 from bot.engine.render import menu_button
 from bot.engine.types import Reply
 from core import handoff, texts
 from core.models import Contact, HandoffQuestion, Official
+from core.safe_text import SafeText
+from core.settings import Settings
 from schedules.services import channel_senders
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
@@ -36,7 +38,9 @@ RETRY_WAIT_MAX = 2.0
 
 
 class ReplyIn(BaseModel):
-    text: str = Field(max_length=100_000, examples=["Bà con mang căn cước tới UBND xã vào sáng thứ Hai nhé."])
+    text: SafeText(Settings.model_fields["handoff_reply_max_chars"].default, min_length=1) = Field(
+        examples=["Bà con mang căn cước tới UBND xã vào sáng thứ Hai nhé."],
+        description="The reply (at most HANDOFF_REPLY_MAX_CHARS characters, 3,000 by default).")
 
 
 async def _rows(session: AsyncSession, questions: list[HandoffQuestion]) -> list[dict[str, Any]]:
@@ -53,8 +57,8 @@ async def _rows(session: AsyncSession, questions: list[HandoffQuestion]) -> list
 
 
 @router.get("")
-async def index(official: CurrentOfficial, session: SessionDep, status: str | None = None,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+async def index(official: CurrentOfficial, session: SessionDep, status: Literal["open", "answered"] | None = None,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Offset = 0) -> dict:
     """Questions from the hamlets in the official's scope."""
     try:
         questions = await handoff.inbox(session, official, status=status, limit=limit, offset=offset)

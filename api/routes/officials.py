@@ -23,6 +23,7 @@ from api.deps import (
 from core import texts
 from core.models import Official
 from core.officials import authenticate
+from core.safe_text import SafeText
 
 router = APIRouter(prefix="/api/v1/officials", tags=["officials"])
 
@@ -35,7 +36,7 @@ class OfficialOut(BaseModel):
 
 
 class SignIn(BaseModel):
-    token: str = Field(max_length=200, description="The API token printed by `giamngheo official create`.")
+    token: SafeText(200, min_length=1) = Field(description="The API token printed by `giamngheo official create`.")
 
 
 def official_public(official: Official) -> dict[str, Any]:
