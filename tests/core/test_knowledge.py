@@ -76,3 +76,8 @@ def test_long_and_hostile_input_is_handled(kb):
 def test_to_dict_has_the_interface_fields(kb):
     data = kb.answer("vay hộ nghèo", on=TODAY).to_dict()
     assert {"matched", "answer", "entry_id", "title", "topic", "score", "sources", "suggestions"} <= set(data)
+
+
+def test_a_question_with_zero_width_characters_inside_words_answers_like_the_plain_one(kb):
+    hidden = kb.answer("v\u200ba\u200by v\u200bố\u200cn", on=TODAY)
+    assert hidden.matched and hidden.entry_id == kb.answer("vay vốn", on=TODAY).entry_id
