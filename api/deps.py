@@ -119,7 +119,7 @@ def set_session_cookie(response: Response, official: Official) -> None:
     settings = get_settings()
     value = sign_session(official, secret=settings.session_secret.get_secret_value())
     response.set_cookie(SESSION_COOKIE, value, max_age=settings.official_session_max_age_seconds, httponly=True,
-                        samesite="lax", secure=settings.public_base_url.startswith("https://"), path="/")
+                        samesite="lax", secure=settings.cookies_secure, path="/")
 
 
 def clear_session_cookie(response: Response) -> None:

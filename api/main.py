@@ -38,6 +38,7 @@ from api.routes import (
 from api.validation_messages import field_of, message_of
 from core.bootstrap import prepare
 from core.knowledge import get_knowledge_base
+from core.settings import get_settings
 from schedules.services import scheduler_service, worker_service
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,11 @@ def create_app(options: AppOptions | None = None) -> FastAPI:
                 await stack.enter_async_context(service(app))
             yield
 
+    docs = get_settings().api_docs_on  # API_DOCS: off by default in production
     app = FastAPI(title="giamngheo", version="0.1.0", lifespan=lifespan,
-                  description="Thông tin giảm nghèo cho bà con: hỏi đáp, bản tin ấp, cán bộ xã.")
+                  description="Thông tin giảm nghèo cho bà con: hỏi đáp, bản tin ấp, cán bộ xã.",
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.options = options
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

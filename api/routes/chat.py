@@ -81,7 +81,7 @@ async def chat(body: ChatRequest, request: Request, response: Response, knowledg
         token = new_session_token()
     assert token is not None
     response.set_cookie(COOKIE_NAME, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
-                        secure=settings.public_base_url.startswith("https://"), path="/")
+                        secure=settings.cookies_secure, path="/")
     response.headers["Cache-Control"] = "no-store"
     async with session_scope() as session:
         replies = await handle(_inbound(body, user_id_for(token)), session=session, knowledge=knowledge)
