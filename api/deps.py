@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import texts
@@ -38,6 +39,38 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
 # An area code (the `area.code` column is 32 characters), as text in a body, a path or a query.
 AREA_CODE_MAX: int = Area.__table__.c.code.type.length  # type: ignore[attr-defined]
 AreaCode = SafeText(AREA_CODE_MAX, min_length=1)
+
+
+# --- The errors each route documents in the schema (generated clients and schemathesis trust these) ------------
+
+class ErrorOut(BaseModel):
+    """Every error body: a readable `message`; some add details (`errors`, `codes`, `limit`)."""
+
+    model_config = ConfigDict(extra="allow")
+    message: str
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The body is not what this endpoint reads",
+    401: "Missing or wrong credentials",
+    403: "Signed in, but not allowed to do this (role or area scope)",
+    404: "No such thing (or none in force)",
+    409: "Conflicts with what is stored (e.g. already answered)",
+    413: "The request body is larger than this endpoint accepts",
+    422: "The input breaks a rule of the schema or of the domain",
+    429: "Too many requests: wait and retry",
+    503: "Not ready or not configured on this server",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each status with its description and the `ErrorOut` body."""
+    return {status: {"model": ErrorOut, "description": ERROR_DESCRIPTIONS[status]} for status in statuses}
+
+
+def body_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route that reads a JSON body: 400 (not JSON), 413 (too large), 422, and `statuses`."""
+    return errors(400, 413, 422, *statuses)
 
 
 # --- Officials: Bearer token for the API, signed session cookie for the officials' page ----------------

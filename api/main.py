@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.limits import BodySizeLimit
 from api.routes import (
@@ -100,13 +101,26 @@ def create_app(options: AppOptions | None = None) -> FastAPI:
     return app
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     """HTTP errors as {"message": …}: a dict detail (api.deps.api_error) is the body; a plain detail is kept as
-    "detail" (FastAPI's usual key) and repeated as "message"."""
+    "detail" (FastAPI's usual key) and repeated as "message". A 405 lists every method the path has."""
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail
     body = detail if isinstance(detail, dict) and "message" in detail else {"message": str(detail), "detail": detail}
-    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return JSONResponse(body, status_code=exc.status_code, headers=headers or None)
+
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route fully matches at this path (Starlette's own 405 names only the first route's)."""
+    return [method for method in sorted(HTTP_METHODS)
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -107,8 +107,9 @@ def _sorted(areas: Iterable[Area]) -> list[Area]:
     return sorted(areas, key=lambda a: natural_key(a.name))
 
 
-async def child_areas(session: AsyncSession, parent_code: str, kind: str | None = None) -> list[Area]:
-    """The areas directly under `parent_code` still offered (not merged), in natural name order."""
+async def child_areas(session: AsyncSession, parent_code: str | None, kind: str | None = None) -> list[Area]:
+    """The areas directly under `parent_code` (None: the top-level ones) still offered (not merged), in natural
+    name order."""
     statement = select(Area).where(Area.parent_code == parent_code, col(Area.merged_into).is_(None))
     if kind is not None:
         statement = statement.where(Area.kind == kind)

@@ -43,20 +43,29 @@ def _checked(value: str) -> str:
 
 
 @dataclass(frozen=True)
-class _NoNulInSchema:
-    """Adds the NUL-free `pattern` to the JSON schema; the check itself is `_checked` (a readable message)."""
+class _InSchema:
+    """Adds a `pattern` (and a `format`) to the JSON schema only; the checks are in code, with readable messages."""
+
+    pattern: str
+    format: str | None = None
 
     def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
                                      handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         json_schema = handler(schema)
-        json_schema["pattern"] = NO_NUL_PATTERN
+        json_schema["pattern"] = self.pattern
+        if self.format:
+            json_schema["format"] = self.format
         return json_schema
 
 
-def SafeText(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802 (a type, used as one)
-    """`str` of at most `max_length` characters (and at least `min_length`), no NUL, no lone surrogate, NFC."""
+def SafeText(max_length: int, *, min_length: int = 0, pattern: str = NO_NUL_PATTERN,  # noqa: N802 (a type)
+             format: str | None = None) -> Any:  # noqa: A002 (the JSON Schema word)
+    """`str` of at most `max_length` characters (and at least `min_length`), no NUL, no lone surrogate, NFC.
+
+    `pattern` (NUL-free text by default) and `format` are published in the schema; checking a stricter pattern
+    or the format is the caller's job (with a message in its own words)."""
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_checked),
-                     _NoNulInSchema()]
+                     _InSchema(pattern, format)]
 
 
 def is_safe_id(value: str, max_length: int) -> bool:

@@ -15,10 +15,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import AreaCode, CurrentOfficial, EditorOfficial, Offset, RowId, SessionDep, api_error, ensure_in_scope
+from api.deps import (
+    AreaCode,
+    CurrentOfficial,
+    EditorOfficial,
+    Offset,
+    RowId,
+    SessionDep,
+    api_error,
+    body_errors,
+    ensure_in_scope,
+    errors,
+)
 from core import texts
 from core.bulletin_report import area_report, delivery_counts, dispatch_history, reach_preview
 from core.bulletins import (
@@ -36,7 +47,7 @@ from core.models import Bulletin, Official
 from core.safe_text import SafeText
 from core.settings import Settings
 
-router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"])
+router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"], responses=errors(401, 403, 422))
 
 
 # The schema states the default limits (BULLETIN_TITLE_MAX_CHARS, BULLETIN_BODY_MAX_CHARS); the settings may lower them.
@@ -51,9 +62,9 @@ class BulletinIn(BaseModel):
     title: SafeText(TITLE_MAX, min_length=1) = Field(examples=["Họp dân ấp Thạnh An"])
     body: SafeText(BODY_MAX, min_length=1) = Field(examples=["Mời bà con dự họp lúc 19:00 tại nhà văn hóa ấp."])
     area_codes: AreaCodes
-    send_at: SafeText(64) | None = Field(None, examples=["2026-12-01T07:00:00+07:00"])
-    recurrence: SafeText(100) | None = Field(None, examples=["0 7 * * 1"])
-    urgent: bool = False
+    send_at: SafeText(64, format="date-time") | None = Field(None, examples=["2030-12-02T07:00:00+07:00"])
+    recurrence: SafeText(100, pattern=r"^\S+( \S+){4}$") | None = Field(None, examples=["0 7 * * 1"])
+    urgent: StrictBool = False
 
 
 class PreviewIn(BaseModel):
@@ -85,7 +96,7 @@ async def _visible(session: AsyncSession, bulletin_id: int, official: Official) 
         raise api_error(403, str(error)) from None
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=body_errors())
 async def create(payload: BulletinIn, official: EditorOfficial, session: SessionDep, request: Request) -> dict:
     """Store a bulletin for sending now, at `send_at`, or on `recurrence`."""
     draft = BulletinDraft(**payload.model_dump())
@@ -114,7 +125,7 @@ async def index(official: CurrentOfficial, session: SessionDep,
     return {"bulletins": items, "limit": limit, "offset": offset}
 
 
-@router.post("/preview")
+@router.post("/preview", responses=body_errors())
 async def preview(payload: PreviewIn, official: CurrentOfficial, session: SessionDep) -> dict:
     """How many households each channel, and each hamlet, would reach."""
     if not payload.area_codes:
@@ -123,13 +134,13 @@ async def preview(payload: PreviewIn, official: CurrentOfficial, session: Sessio
     return await reach_preview(session, payload.area_codes)
 
 
-@router.get("/{bulletin_id}")
+@router.get("/{bulletin_id:int}", responses=errors(404))
 async def show(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> dict:
     """One bulletin with counts per status, per hamlet and per firing."""
     return await _with_report(session, await _visible(session, bulletin_id, official), full=True)
 
 
-@router.delete("/{bulletin_id}")
+@router.delete("/{bulletin_id:int}", responses=errors(404))
 async def cancel(bulletin_id: RowId, official: EditorOfficial, session: SessionDep, request: Request) -> dict:
     """Cancel: no further firings; deliveries not yet on their way are withdrawn."""
     await _visible(session, bulletin_id, official)

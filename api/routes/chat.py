@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictBool
 
-from api.deps import KnowledgeDep, SettingsDep
+from api.deps import KnowledgeDep, SettingsDep, body_errors
 from bot.channels.web import CHANNEL, COOKIE_NAME, new_session_token, replies_to_json, user_id_for, valid_token
 from bot.channels.web.session import COOKIE_MAX_AGE, NewSessionLimiter
 from bot.engine.engine import handle
@@ -25,17 +25,13 @@ MAX_TEXT_CHARS = 4000
 
 
 class ChatRequest(BaseModel):
+    """One of `start`, `payload` or `text`; when several are sent, the first of them in that order counts, and an
+    empty body greets (like `start`): a page never sends that, and a greeting is the harmless answer."""
+
     text: SafeText(MAX_TEXT_CHARS) | None = Field(default=None, description="What the household typed.")
     payload: SafeText(CALLBACK_MAX_BYTES) | None = Field(default=None,
                                                          description="The `data` of a button the household tapped.")
-    start: bool = Field(default=False, description="The page opened: greet (welcome, or welcome back).")
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> ChatRequest:
-        given = sum([self.text is not None, self.payload is not None, self.start])
-        if given != 1:
-            raise ValueError("gửi đúng một trong text, payload hoặc start (send exactly one of text, payload, start)")
-        return self
+    start: StrictBool = Field(default=False, description="The page opened: greet (welcome, or welcome back).")
 
 
 class ButtonOut(BaseModel):
@@ -61,14 +57,14 @@ def _new_sessions(request: Request) -> NewSessionLimiter:
 
 
 def _inbound(body: ChatRequest, user_id: str) -> Inbound:
-    if body.start:
-        return Inbound(CHANNEL, user_id, "start")
-    if body.payload is not None:
+    if body.payload is not None and not body.start:
         return Inbound(CHANNEL, user_id, "button", payload=body.payload)
-    return Inbound(CHANNEL, user_id, "text", text=body.text or "")
+    if body.text is not None and not body.start:
+        return Inbound(CHANNEL, user_id, "text", text=body.text)
+    return Inbound(CHANNEL, user_id, "start")
 
 
-@router.post("/chat", response_model=ChatResponse)
+@router.post("/chat", response_model=ChatResponse, responses=body_errors(429))
 async def chat(body: ChatRequest, request: Request, response: Response, knowledge: KnowledgeDep,
                settings: SettingsDep) -> dict[str, Any] | JSONResponse:
     """Pass one message to the conversation engine and return what the bot says."""

@@ -20,7 +20,17 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentOfficial, EditorOfficial, KnowledgeDep, Offset, RowId, SessionDep, api_error
+from api.deps import (
+    CurrentOfficial,
+    EditorOfficial,
+    KnowledgeDep,
+    Offset,
+    RowId,
+    SessionDep,
+    api_error,
+    body_errors,
+    errors,
+)
 from bot.engine.render import menu_button
 from bot.engine.types import Reply
 from core import handoff, texts
@@ -29,7 +39,7 @@ from core.safe_text import SafeText
 from core.settings import Settings
 from schedules.services import channel_senders
 
-router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
+router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"], responses=errors(401, 403, 422))
 
 PUSH_CHANNELS = frozenset({"telegram", "zalo"})
 QuestionId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # the column's range: no database error on wild ids
@@ -83,7 +93,7 @@ async def _send(channel: str, user_id: str, replies: list[Reply]) -> tuple[str, 
     return ("failed" if result.status == "retry" else result.status), result.error
 
 
-@router.post("/{question_id}/reply")
+@router.post("/{question_id}/reply", responses=body_errors(404, 409))
 async def reply(question_id: RowId, body: ReplyIn, official: EditorOfficial, session: SessionDep) -> dict:
     """Answer a household's question; it reaches them on their own channel (see `delivery`)."""
     try:
@@ -92,7 +102,8 @@ async def reply(question_id: RowId, body: ReplyIn, official: EditorOfficial, ses
         raise api_error(error.status, str(error)) from None
 
 
-@router.post("/{question_id}/draft-entry")
+@router.post("/{question_id}/draft-entry", responses={
+    201: {"description": "The draft was written now (200: it already was)"}, **errors(404, 409)})
 async def draft_entry(question_id: RowId, official: EditorOfficial, session: SessionDep, knowledge: KnowledgeDep,
                       response: Response) -> dict:
     """Write the question and its reply as a draft content entry for curators (never loaded until moved)."""

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
+from api.deps import errors
 from api.limits import loads_bounded
 from bot.channels.telegram import TelegramWebhook, telegram_service
 
@@ -29,6 +30,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or wrong X-Telegram-Bot-Api-Secret-Token"},
     404: {"description": "This server does not run the Telegram bot in webhook mode"},
     503: {"description": "The bot is still starting; Telegram retries"},
+    **errors(413),
 }
 
 

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.deps import errors
 from api.limits import loads_bounded
 from bot.channels.zalo import ZaloService
 from bot.channels.zalo.webhook import is_fresh, parse_event, signed_timestamp
@@ -50,7 +51,7 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"message": message}, status_code=status)
 
 
-@router.post("/webhooks/zalo", summary="Zalo Official Account webhook")
+@router.post("/webhooks/zalo", summary="Zalo Official Account webhook", responses=errors(400, 401, 413, 503))
 async def zalo_webhook(request: Request) -> JSONResponse:
     """Accept one signed Zalo OA event."""
     service: ZaloService | None = getattr(request.app.state, "zalo", None)
