@@ -13,9 +13,13 @@ RUN groupadd --system --gid 10001 giamngheo \
  && useradd --system --uid 10001 --gid giamngheo --home-dir /app --shell /usr/sbin/nologin giamngheo
 
 WORKDIR /app
+# Exactly the committed lock (runtime dependencies, with hashes) first, so this layer is cached across code changes.
+COPY requirements/runtime.txt /tmp/runtime.txt
+RUN pip install --require-hashes -r /tmp/runtime.txt && rm /tmp/runtime.txt
 COPY . /src
-# The package goes to site-packages; the curated content stays a plain folder the operators can mount over.
-RUN pip install /src \
+# The package goes to site-packages without resolving anything again; the curated content stays a plain folder
+# the operators can mount over.
+RUN pip install --no-deps --no-build-isolation /src \
  && cp -r /src/content /app/content \
  && mkdir -p /app/content/drafts \
  && rm -rf /src \

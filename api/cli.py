@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -219,18 +220,24 @@ def worker_command() -> None:
 
 @app.command("eval")
 def evaluate(
-    path: Annotated[str, typer.Option(help="The dev set (JSON lines).")] = "tests/data/dev_questions.jsonl",
+    questions: Annotated[str, typer.Option(help="The folder of tune.jsonl and test.jsonl.")] = "tests/data/questions",
     on: DateOption = None,
     out: Annotated[str | None, typer.Option(help="Also write the results as JSON here.")] = None,
 ) -> None:
-    """Top-1 accuracy and out-of-scope precision on the dev set, beside plain BM25 and each pipeline step."""
-    from core.evaluation import evaluate_all, format_table, load_dev_set
+    """Search quality on the tuning and the held-out test set, with 95% intervals, beside BM25 and each step."""
+    from core.evaluation import QUESTION_SETS, evaluate_all, format_table, load_question_sets
 
-    results = evaluate_all(load_dev_set(path), on=_parse_date(on))
+    missing = [f"{questions}/{name}.jsonl" for name in QUESTION_SETS if not Path(questions, f"{name}.jsonl").is_file()]
+    if missing:
+        typer.echo(f"no question set at {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    results = evaluate_all(load_question_sets(questions), on=_parse_date(on))
     typer.echo(format_table(results))
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w", encoding="utf-8") as handle:
-            json.dump([r.to_dict() for r in results], handle, ensure_ascii=False, indent=2)
+            json.dump({name: [r.to_dict() for r in rows] for name, rows in results.items()}, handle,
+                      ensure_ascii=False, indent=2)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,21 @@ STALE_AFTER = timedelta(days=365)
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED_LINES = ("Cần gì:", "Hỏi ai:", "Ở đâu:")
+MAX_TITLE_CHARS = 60
+_HEADING_RE = re.compile(r"^ {0,3}#{1,6}(\s|$)")
+_TABLE_RE = re.compile(r"^\s*\|.*\|\s*$")
+_LABEL_RE = re.compile("|".join(re.escape(label) for label in _REQUIRED_LINES), re.IGNORECASE)
+# Since 1/7/2025 there are no districts and Hậu Giang is part of Cần Thơ city (Nghị quyết 203/2025/QH15,
+# 1668/NQ-UBTVQH15). A body line may name a huyện or "tỉnh Hậu Giang" only as history: the same line must
+# carry one of these markers ("huyện Long Mỹ cũ", "trước đây", "trước 1/7/2025", "không còn cấp huyện"…).
+_OLD_UNIT_RE = re.compile(r"(?<!\w)(huyện|tỉnh Hậu Giang)(?!\w)", re.IGNORECASE)
+_HISTORICAL_RE = re.compile(
+    r"(?<!\w)(cũ|trước đây|trước khi|trước ngày|trước 1/7/2025|trước năm 2025|không còn|đã bỏ|bãi bỏ|"
+    r"sáp nhập|sắp xếp|nay là|nay thuộc|nay đã)(?!\w)",
+    re.IGNORECASE,
+)
+_ABBREVIATION_RE = re.compile(r"(?<!\w)NHCSXH(?!\w)")
+_SPELLED_OUT = "ngân hàng chính sách xã hội (nhcsxh"
 
 
 @dataclass(frozen=True)
@@ -230,8 +245,54 @@ def _check_entry(entry: Entry, today: date) -> list[Problem]:
         error("approximate: true needs 'hãy hỏi lại …' guidance in the body")
     if entry.valid_from and entry.valid_until and entry.valid_from > entry.valid_until:
         error("valid_from is after valid_until")
+    found.extend(_check_form(entry))
     if entry.reviewed > today:
         error(f"reviewed {entry.reviewed} is in the future")
     elif today - entry.reviewed > STALE_AFTER:
         found.append(Problem(p, 1, f"reviewed {entry.reviewed}, over 12 months ago", "warning"))
+    return found
+
+
+def _numbered_body(path: Path) -> list[tuple[int, str]]:
+    """The body's lines as they stand in the file, each with its line number there."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    return [(number, clean(line)) for number, line in enumerate(lines[end + 1 :], start=end + 2)]
+
+
+def _title_line(path: Path) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((n for n, line in enumerate(lines, start=1) if line.startswith("title:")), 1)
+
+
+def _check_form(entry: Entry) -> list[Problem]:
+    """Rules on how the answer reads on a phone: plain text, labels that start lines, current place names."""
+    p = entry.path
+    found: list[Problem] = []
+    if len(entry.title) > MAX_TITLE_CHARS:
+        found.append(Problem(p, _title_line(p), f"title has {len(entry.title)} characters, over {MAX_TITLE_CHARS}"))
+    old_unit = _OLD_UNIT_RE.search(entry.title)
+    if old_unit and not _HISTORICAL_RE.search(entry.title):
+        found.append(Problem(p, _title_line(p), f"title names {old_unit.group(0)!r} as a current unit"))
+    spelled_out = False
+    for number, line in _numbered_body(p):
+        if _HEADING_RE.match(line):
+            found.append(Problem(p, number, "Markdown heading: write a plain sentence"))
+        if _TABLE_RE.match(line):
+            found.append(Problem(p, number, "Markdown table: write a short list instead"))
+        for label in _LABEL_RE.finditer(line):
+            if label.start() > 0:
+                found.append(Problem(p, number, f"label {label.group(0)!r} must start its own line"))
+        old_unit = _OLD_UNIT_RE.search(line)
+        if old_unit and not _HISTORICAL_RE.search(line):
+            found.append(Problem(p, number, f"{old_unit.group(0)!r} named as a current unit: since 1/7/2025 "
+                                            "there are no districts and Hậu Giang is part of Cần Thơ city "
+                                            "(say 'cũ' or 'trước đây')"))
+        abbreviation = _ABBREVIATION_RE.search(line)
+        if abbreviation and not spelled_out:
+            before = line[: abbreviation.end()].lower()
+            if not before.endswith(_SPELLED_OUT):
+                found.append(Problem(p, number, "first 'NHCSXH' must be spelled out: "
+                                                "'Ngân hàng Chính sách xã hội (NHCSXH)'"))
+        spelled_out = spelled_out or bool(abbreviation)
     return found

@@ -116,3 +116,12 @@ def setup_logging(settings: Settings | None = None) -> None:
     # aiosqlite logs SQL parameters (stored tokens among them) at DEBUG: it stays at WARNING whatever LOG_LEVEL says.
     for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "alembic", "bm25s", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    silence_access_log()
+
+
+def silence_access_log() -> None:
+    """No per-request access lines, whatever the uvicorn release: recent uvicorn decides per connection from
+    `logging.getLogger("uvicorn.access").hasHandlers()` and no longer from `access_log=False` alone, so a handler
+    anywhere in reach (pytest's log capture, a root handler) turns them on, and a request line can carry a
+    secret in its path (Telegram's `/bot<token>/…`, a webhook secret)."""
+    logging.getLogger("uvicorn.access").disabled = True

@@ -76,6 +76,7 @@ class ChannelLane:
         self.bulletins: dict[int, BulletinMessage] = {}
         self.queue: asyncio.Queue[ClaimedDelivery | None] = asyncio.Queue()
         self.sent = 0
+        self.claims = 0  # claims asked of the database (tests wait for "looked again" instead of sleeping)
         self._held_until: datetime | None = None
 
     async def run(self) -> None:
@@ -122,6 +123,7 @@ class ChannelLane:
             await self._sleep(self.pacer.paused_for())
             return 0
         await self._hold_for_quiet_hours()
+        self.claims += 1
         async with session_scope() as session:
             rows = await claim_due_deliveries(session, worker=self.worker, channel=self.channel, limit=limit,
                                               lease_seconds=self.settings.delivery_lease_seconds)
@@ -244,3 +246,8 @@ class DeliveryWorker:
     @property
     def sent(self) -> int:
         return sum(lane.sent for lane in self.lanes)
+
+    @property
+    def claims(self) -> int:
+        """Claims asked of the database so far: "it looked again and found nothing" is observable."""
+        return sum(lane.claims for lane in self.lanes)

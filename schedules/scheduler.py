@@ -104,6 +104,7 @@ class BulletinScheduler:
         self.settings = settings or get_settings()
         self.holder = holder or worker_name()
         self.scheduler: _OffLoopScheduler | None = None
+        self.ticks = 0  # lease checks done, led or not: lets a caller wait for "a few more ticks" without a timer
         self._stopping = asyncio.Event()
         self._sync_requested = asyncio.Event()
 
@@ -138,6 +139,7 @@ class BulletinScheduler:
     async def tick(self) -> None:
         async with session_scope() as session:
             leading = await take_lease(session, LEASE, self.holder, self.settings.scheduler_lease_seconds)
+        self.ticks += 1
         if not leading:
             if self.leading:
                 log.warning("scheduler %s lost the lease; standing by", self.holder)

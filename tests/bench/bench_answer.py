@@ -21,8 +21,9 @@ REPEATS = 5
 
 
 def questions(minimum: int = 1000) -> list[str]:
-    dev_set = ROOT / "tests" / "data" / "dev_questions.jsonl"
-    base = [json.loads(line)["text"] for line in dev_set.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sets = [ROOT / "tests" / "data" / "questions" / f"{name}.jsonl" for name in ("tune", "test")]
+    base = [json.loads(line)["text"] for path in sets for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
     rng = random.Random(2026)
     variants = list(base)
     for text in base:

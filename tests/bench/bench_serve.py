@@ -35,8 +35,9 @@ def free_port() -> int:
 
 
 def wrk_script(directory: Path) -> Path:
-    dev_set = ROOT / "tests" / "data" / "dev_questions.jsonl"
-    texts = [json.loads(line)["text"] for line in dev_set.read_text(encoding="utf-8").splitlines()[::4]]
+    sets = [ROOT / "tests" / "data" / "questions" / f"{name}.jsonl" for name in ("tune", "test")]
+    lines = [line for path in sets for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [json.loads(line)["text"] for line in lines[::4]]
     bodies = ",\n".join(json.dumps(json.dumps({"text": t}, ensure_ascii=False), ensure_ascii=False) for t in texts)
     script = directory / "ask.lua"
     script.write_text(

@@ -44,7 +44,16 @@ def machine() -> dict[str, object]:
     except (OSError, subprocess.SubprocessError):
         postgres = None
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": memory_gib, "python": platform.python_version(),
-            "platform": platform.platform(), "sqlite": sqlite3.sqlite_version, "postgres_client": postgres}
+            "platform": platform.platform(), "sqlite": sqlite3.sqlite_version, "postgres_client": postgres,
+            "load_before": load_average()}
+
+
+def load_average() -> list[float] | None:
+    """The 1/5/15-minute load average: a figure measured beside other work means less, and says so."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def load(path: Path):  # noqa: ANN201
@@ -69,6 +78,9 @@ def main() -> int:
     parser.add_argument("--only", help="run only bench modules whose name contains this")
     parser.add_argument("--repeats", type=int, help="override every module's REPEATS")
     args = parser.parse_args()
+    host = machine()
+    print(f"machine: {host['cpu']}, {host['cores']} cores, {host['memory_gib']} GiB, load {host['load_before']}",
+          file=sys.stderr, flush=True)
     results: list[dict] = []
     for path in sorted(HERE.glob("bench_*.py")):
         if args.only and args.only not in path.stem:
@@ -91,11 +103,16 @@ def main() -> int:
                             "target": metric.get("target"), "higher_is_better": metric.get("higher_is_better", False),
                             "runs": [round(v, 3) for v in values], "verdict": verdict(metric, median)})
     print_table(results)
-    report = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "results": results}
+    report = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": host,
+              "load_after": load_average(), "results": results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nmachine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
-          f"{report['machine']['memory_gib']} GiB; JSON written to {args.out}")
+    print(f"\nmachine: {host['cpu']}, {host['cores']} cores, {host['memory_gib']} GiB; load before "
+          f"{host['load_before']}, after {report['load_after']}; JSON written to {args.out}")
+    missed = [r["name"] for r in results if r["verdict"] == "MISSED"]
+    if missed:
+        print(f"\n{len(missed)} target(s) MISSED: {', '.join(missed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -80,10 +80,33 @@ def test_unique_ids_and_no_shared_example_question(tmp_path):
     ({"valid_from": "2027-01-01", "valid_until": "2026-12-31"}, "valid_from is after valid_until"),
     ({"reviewed": "2027-01-01"}, "in the future"),
     ({"reviewed": "hôm qua"}, "is not a date"),
+    ({"body": "## Vay vốn\n" + BODY}, "Markdown heading"),
+    ({"body": "| Mức | Lãi |\n|---|---|\n" + BODY}, "Markdown table"),
+    ({"title": "Vay vốn ưu đãi " + "a" * 50}, "title has 65 characters, over 60"),
+    ({"body": "Hỏi phòng lao động huyện Long Mỹ.\n\n" + BODY}, "'huyện' named as a current unit"),
+    ({"body": "Người dân tỉnh Hậu Giang được vay.\n\n" + BODY}, "'tỉnh Hậu Giang' named as a current unit"),
+    ({"title": "Vay vốn ở huyện Long Mỹ"}, "title names 'huyện' as a current unit"),
+    ({"body": "Trả lời. Cần gì: căn cước.\nHỏi ai: tổ trưởng.\nỞ đâu: xã."}, "label 'Cần gì:' must start its own"),
+    ({"body": "Vay ở NHCSXH.\n\n" + BODY}, "first 'NHCSXH' must be spelled out"),
 ])
 def test_each_rule_is_an_error(tmp_path, fields, message):
     entry(tmp_path, "vay-von", "vay-a", **fields)
     assert any(message in e for e in errors(tmp_path)), errors(tmp_path)
+
+
+def test_form_errors_name_the_line_of_the_file(tmp_path):
+    path = entry(tmp_path, "vay-von", "vay-a", body="Dòng một.\n\n### Tiêu đề\n" + BODY)
+    [problem] = errors(tmp_path)
+    assert problem.startswith(f"{path}:") and "Markdown heading" in problem
+    assert path.read_text(encoding="utf-8").splitlines()[int(problem.split(":")[1]) - 1] == "### Tiêu đề"
+
+
+def test_old_units_in_historical_phrasing_and_spelled_out_nhcsxh_pass(tmp_path):
+    body = ("Trước đây, hộ ở huyện Long Mỹ vay qua phòng giao dịch huyện.\n"
+            "Xã Hỏa Tiến cũ thuộc tỉnh Hậu Giang cũ, nay thuộc thành phố Cần Thơ.\n"
+            "Vay ở Ngân hàng Chính sách xã hội (NHCSXH). Sau đó NHCSXH giải ngân.\n\n" + BODY)
+    entry(tmp_path, "vay-von", "vay-a", body=body, title="Vay vốn ở Long Mỹ (trước đây là huyện Long Mỹ)")
+    assert errors(tmp_path) == []
 
 
 def test_a_review_older_than_12_months_is_a_warning_not_an_error(tmp_path):

@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl
 import uvicorn
 import uvloop
 
+from core.logs import silence_access_log
+
 from .telegram_state import Call, TelegramState, fail
 from .telegram_updates import callback_query
 
@@ -41,6 +43,7 @@ class FakeTelegramAPI(TelegramState):
     def __init__(self, token: str = DEFAULT_TOKEN):
         super().__init__(token)
         self.delay = 0.0  # seconds added before answering any chat method (simulates round trips)
+        self.in_flight = 0  # chat-method requests received and not yet answered (while `delay` holds them)
         self.port = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -61,6 +64,7 @@ class FakeTelegramAPI(TelegramState):
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self._asgi, interface="asgi3", log_config=None, access_log=False, lifespan="off",
                                 timeout_graceful_shutdown=1, backlog=4096, timeout_keep_alive=30)
+        silence_access_log()  # the fake's request lines name the token: they must not reach the log checks
         self._server = uvicorn.Server(config)
         runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
         self._thread = threading.Thread(target=runner.run, args=(self._server.serve(sockets=[sock]),),
@@ -162,7 +166,11 @@ class FakeTelegramAPI(TelegramState):
         if method == "getUpdates":
             return await self._get_updates(params)
         if self.delay and method in CHAT_METHODS:
-            await asyncio.sleep(self.delay)
+            self.in_flight += 1
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                self.in_flight -= 1
         return self.answer(method, params)
 
     async def _get_updates(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 
+from core.logs import silence_access_log
+
 APP_ID = "3141592653589793"
 APP_SECRET = "fake-zalo-app-secret-7d1e"
 FIRST_ACCESS = "fake-zalo-access-0-q8x"
@@ -48,6 +50,7 @@ class FakeZalo:
         self.refresh_calls = 0
         self.refresh_delay = 0.0
         self.message_delay = 0.0
+        self.in_flight = 0  # message requests received and not yet answered (while `message_delay` holds them)
         self.issued = 0
         self._scripted: deque[int] = deque()
         self._http_failures: deque[int] = deque()
@@ -93,6 +96,7 @@ class FakeZalo:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self._asgi, interface="asgi3", log_config=None, access_log=False, lifespan="off",
                                 timeout_graceful_shutdown=1)
+        silence_access_log()  # the fake's request lines name the token: they must not reach the log checks
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=asyncio.run, args=(self._server.serve(sockets=[sock]),),
                                         name="fake-zalo", daemon=True)
@@ -129,7 +133,11 @@ class FakeZalo:
         route = (scope["method"], scope["path"])
         if route == ("POST", "/v3.0/oa/message/cs"):
             if self.message_delay:
-                await asyncio.sleep(self.message_delay)
+                self.in_flight += 1
+                try:
+                    await asyncio.sleep(self.message_delay)
+                finally:
+                    self.in_flight -= 1
             status, answer = self._message(headers, body)
         elif route == ("POST", "/v4/oa/access_token"):
             if self.refresh_delay:

@@ -63,7 +63,7 @@ async def outbox(staff, fake_telegram):
     return queue
 
 
-async def kill_and_resume(outbox, tmp_path: Path, before_kill) -> set[int]:
+async def kill_and_resume(outbox, tmp_path: Path, before_kill, after_kill=None) -> set[int]:
     """Run a worker, SIGKILL it once `before_kill` returns, restart it; returns the chats in doubt."""
     await outbox()
     first = start_worker(tmp_path, "first")
@@ -72,6 +72,8 @@ async def kill_and_resume(outbox, tmp_path: Path, before_kill) -> set[int]:
         assert await stop(first, signal.SIGKILL) == -signal.SIGKILL
     finally:
         first.kill()
+    if after_kill is not None:
+        await after_kill()
     doubt = await rows_in_doubt()
     counts = await status_counts()
     assert 0 < counts["sent"] < HOUSEHOLDS, counts
@@ -88,8 +90,14 @@ async def test_worker_killed_mid_send_leaves_nobody_out_and_repeats_only_the_sen
         outbox, fake_telegram, tmp_path) -> None:
     async def mid_send() -> None:
         await fake_telegram.await_calls("sendMessage", HOUSEHOLDS // 3, within=30)
+        fake_telegram.delay = 3.0  # the next sends stay on the wire: the kill lands inside them, not between
+        await eventually(lambda: asyncio.sleep(0, fake_telegram.in_flight > 0), within=30)
 
-    doubt = await kill_and_resume(outbox, tmp_path, mid_send)
+    async def resume() -> None:
+        fake_telegram.delay = 0.004
+
+    doubt = await kill_and_resume(outbox, tmp_path, mid_send, after_kill=resume)
+    assert doubt, "the worker died inside a send, so some rows must be in doubt"
     received = per_chat(fake_telegram)
     assert set(received) == {1000 + i for i in range(HOUSEHOLDS)}  # nobody left out
     twice = {chat for chat, count in received.items() if count > 1}
@@ -110,9 +118,13 @@ async def contacts_of(chats: set[int]) -> list[Contact]:
 async def test_worker_killed_between_sends_delivers_to_everyone_exactly_once(outbox, fake_telegram, tmp_path) -> None:
     async def while_paused() -> None:
         await fake_telegram.await_calls("sendMessage", HOUSEHOLDS // 3, within=30)
-        fake_telegram.rate_limit(retry_after=3, times=1)  # the worker pauses: nothing is on the wire
+        fake_telegram.rate_limit(retry_after=15, times=1)  # the worker pauses: nothing is on the wire
         await eventually(lambda: asyncio.sleep(0, fake_telegram.rate_limited == 1), within=10)
-        await asyncio.sleep(0.5)
+
+        async def nothing_on_the_wire() -> bool:  # the sends already started have answered and been recorded
+            return fake_telegram.in_flight == 0 and not await rows_in_doubt()
+
+        await eventually(nothing_on_the_wire, within=10)
 
     doubt = await kill_and_resume(outbox, tmp_path, while_paused)
     assert doubt == set()
@@ -120,6 +132,7 @@ async def test_worker_killed_between_sends_delivers_to_everyone_exactly_once(out
 
 
 async def test_two_worker_processes_racing_deliver_exactly_once(outbox, fake_telegram, tmp_path) -> None:
+    fake_telegram.delay = 0.05  # 600 sends take seconds, not a blink: both workers get rows even on a busy machine
     workers = [start_worker(tmp_path, "a"), start_worker(tmp_path, "b")]
     try:
         for name in ("a", "b"):  # both are polling before anything is due

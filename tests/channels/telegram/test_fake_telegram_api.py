@@ -80,7 +80,18 @@ def test_switches_answer_429_403_and_400(fake):
     assert fake.rate_limited == 1
 
 
+class ManualClock:
+    """The fake's clock, moved only by the test: rate checks then hold however slowly a busy machine answers."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_flood_limits_answer_429_per_chat_and_per_bot_and_count_them(fake):
+    fake.clock = clock = ManualClock()
     fake.enforce_flood_limits(per_second=5, per_chat_interval=1.0, slack=0)
     assert call(fake, "sendMessage", chat_id=1, text="x").status_code == 200
     assert call(fake, "sendMessage", chat_id=1, text="x").status_code == 429  # same chat within a second
@@ -88,11 +99,15 @@ def test_flood_limits_answer_429_per_chat_and_per_bot_and_count_them(fake):
     assert statuses.count(200) == 4 and statuses.count(429) == 4  # 5 a second for the whole bot
     assert fake.rate_limited == 5
     assert fake.peak_rate(1.0) == 5 and fake.min_chat_interval() == float("inf")
+    clock.now += 1.0  # a second later both limits have room again
+    assert call(fake, "sendMessage", chat_id=1, text="x").status_code == 200
+    assert call(fake, "sendMessage", chat_id=10, text="x").status_code == 200
 
 
 def test_rates_are_measured_from_accepted_messages(fake):
+    fake.clock = clock = ManualClock()
     for chat in (1, 2, 1):
         call(fake, "sendMessage", chat_id=chat, text="x")
-        time.sleep(0.05)
-    assert 0 < fake.min_chat_interval() < 0.5
-    assert fake.send_rate() > 5
+        clock.now += 0.05
+    assert fake.min_chat_interval() == pytest.approx(0.1)
+    assert fake.send_rate() == pytest.approx(20.0)  # 2 intervals in 0.1 s

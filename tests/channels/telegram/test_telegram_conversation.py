@@ -29,33 +29,34 @@ from tests.fakes.telegram_updates import (
 )
 
 
-async def say(fake: FakeTelegramAPI, text: str) -> list[Call]:
-    """Send a text as the household; every message the bot sent back once it went quiet."""
-    return await _exchange(fake, lambda: fake.push_update(text_message(CHAT, text)))
+async def say(fake: FakeTelegramAPI, text: str, replies: int = 1) -> list[Call]:
+    """Send a text as the household; the `replies` messages the bot sends back (and any more, once it is quiet)."""
+    return await _exchange(fake, lambda: fake.push_update(text_message(CHAT, text)), replies)
 
 
-async def tap(fake: FakeTelegramAPI, data: str) -> list[Call]:
+async def tap(fake: FakeTelegramAPI, data: str, replies: int = 1) -> list[Call]:
     """Tap the button with this data on the last message that has it."""
-    return await _exchange(fake, lambda: fake.tap(CHAT, data))
+    return await _exchange(fake, lambda: fake.tap(CHAT, data), replies)
 
 
-async def _exchange(fake: FakeTelegramAPI, act: Callable[[], int]) -> list[Call]:
+async def _exchange(fake: FakeTelegramAPI, act: Callable[[], int], replies: int) -> list[Call]:
+    """Wait for every expected reply (a condition, however slow the machine), then for quiet to catch extras."""
     before = len(fake.calls("sendMessage", chat_id=CHAT))
     act()
-    await fake.await_calls("sendMessage", before + 1, chat_id=CHAT)
+    await fake.await_calls("sendMessage", before + replies, chat_id=CHAT, within=30)
     await fake.await_quiet()
     return fake.calls("sendMessage", chat_id=CHAT)[before:]
 
 
 async def onboard(fake: FakeTelegramAPI, hamlet: bool = False) -> str | None:
     """/start, then choose the first hamlet of the first commune (or skip); returns the hamlet's button data."""
-    question = (await say(fake, "/start"))[-1]
+    question = (await say(fake, "/start", replies=2))[-1]
     if not hamlet:
         await tap(fake, "skip")
         return None
     hamlets = (await tap(fake, next(d for d in button_data(question) if d.startswith("c:"))))[-1]
     chosen = next(d for d in button_data(hamlets) if d.startswith("h:"))
-    await tap(fake, chosen)
+    await tap(fake, chosen, replies=2)
     return chosen
 
 
@@ -64,7 +65,7 @@ def button_data(call: Call) -> list[str]:
 
 
 async def test_start_gets_the_welcome_and_the_hamlet_question_with_an_inline_keyboard(telegram):
-    welcome, question = await say(telegram, "/start")
+    welcome, question = await say(telegram, "/start", replies=2)
     assert welcome.text == texts.get("engine.welcome")
     assert question.text == texts.get("engine.hamlet.ask")
     assert "skip" in button_data(question)
@@ -73,7 +74,7 @@ async def test_start_gets_the_welcome_and_the_hamlet_question_with_an_inline_key
 
 
 async def test_a_tap_is_answered_first_then_handled_by_the_engine(telegram):
-    question = (await say(telegram, "/start"))[-1]
+    question = (await say(telegram, "/start", replies=2))[-1]
     commune = next(d for d in button_data(question) if d.startswith("c:"))
     hamlets = (await tap(telegram, commune))[0]
     [answered] = telegram.calls("answerCallbackQuery")
@@ -144,7 +145,8 @@ async def test_service_messages_and_group_chats_are_ignored(telegram):
     telegram.push_update(service_message(CHAT))
     telegram.push_update(group_text_message(CHAT, "/start"))
     last = telegram.push_update(text_message(CHAT, "/menu"))
-    await telegram.await_calls("sendMessage", chat_id=CHAT)
+    await telegram.await_calls("sendMessage", chat_id=CHAT)  # one chat's updates are handled in order: all done
+    await telegram.await_quiet()
     assert {c.chat_id for c in telegram.calls("sendMessage")} == {CHAT}
     assert len(telegram.calls("sendMessage")) == 1
     assert last == 3
