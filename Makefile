@@ -40,11 +40,14 @@ test-latest: browser
 	mkdir -p data && .venv-latest/bin/pip freeze --exclude-editable > data/latest-versions.txt
 	TEST_DATABASE=sqlite .venv-latest/bin/pytest -q -p no:cacheprovider
 
-# Debian packages the tests drive: Chromium for the web chat and officials' page (Playwright drives it; it
-# downloads no browser), and docker-compose to validate docker-compose.yml wherever no compose client answers
-# (`docker-compose config` needs no engine).
+# Debian packages the app and the tests drive: Chromium for the web chat and officials' page (Playwright drives
+# it; it downloads no browser), espeak-ng and opus-tools for voice answers (core/speech.py: Vietnamese voice, OGG
+# Opus), and docker-compose to validate docker-compose.yml wherever no compose client answers (`docker-compose
+# config` needs no engine).
 browser:
 	@need=""; command -v chromium >/dev/null 2>&1 || need="chromium"; \
+	command -v espeak-ng >/dev/null 2>&1 || need="$$need espeak-ng"; \
+	command -v opusenc >/dev/null 2>&1 || need="$$need opus-tools"; \
 	if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then \
 	  need="$$need docker-compose"; fi; \
 	if [ -n "$$need" ]; then \

@@ -1,5 +1,6 @@
 """What curators learn from: `GET /api/v1/questions/unanswered` (similar gaps grouped, biggest first) and
-`GET /api/v1/questions/disliked` (answers with most 👎, with their 👍). Bearer token, any role: the rows hold
+`GET /api/v1/questions/disliked` (answers with most 👎, with their 👍) and `GET /api/v1/questions/missed` (answers
+marked "Không đúng ý tôi", with the questions they were given to). Bearer token, any role: the rows hold
 folded question text and no user id, so there is nothing to scope."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentOfficial, KnowledgeDep, SessionDep
-from core.learning import disliked_entries, unanswered_groups
+from core.learning import disliked_entries, missed_entries, unanswered_groups
 from core.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/questions", tags=["learning"])
@@ -35,4 +36,13 @@ async def disliked(official: CurrentOfficial, session: SessionDep, knowledge: Kn
     """Answers households marked 👎, most first, with their 👍 count and the wordings that got them."""
     window = days or get_settings().learning_window_days
     entries = await disliked_entries(session, days=window, limit=limit, knowledge=knowledge)
+    return {"days": window, "entries": [e.public() for e in entries]}
+
+
+@router.get("/missed")
+async def missed(official: CurrentOfficial, session: SessionDep, knowledge: KnowledgeDep, days: Days = None,
+                 limit: Limit = 20) -> dict:
+    """Wrong answers: entries households marked "Không đúng ý tôi", most first, with the questions asked."""
+    window = days or get_settings().learning_window_days
+    entries = await missed_entries(session, days=window, limit=limit, knowledge=knowledge)
     return {"days": window, "entries": [e.public() for e in entries]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine import mydata
+from bot.engine import answers, mydata
 from bot.engine.commands import Command
 from bot.engine.context import Context
 from bot.engine.flows import get_flow, hamlet
@@ -99,6 +99,8 @@ async def run_command(ctx: Context, command: Command) -> list[Reply]:
         return await bulletins_command(ctx)
     if name == "mydata":
         return await mydata_command(ctx)
+    if name == "listen":
+        return answers.say(ctx) or [menu_reply()]
     flow = get_flow({"deletedata": "delete"}.get(name, name))
     if flow is not None:
         return await flow.start(ctx, command.argument)

@@ -25,6 +25,7 @@ SLASH_NAMES: dict[str, tuple[str, ...]] = {
     "deletedata": ("deletedata", "xoadulieu"),
     "handoff": ("hoicanbo", "ask"),
     "selfcheck": ("kiemtra", "kiemtrahongheo", "selfcheck"),
+    "listen": ("nghe", "doc", "docchotoinghe"),
 }
 # command → whole messages (folded) that mean it without a slash
 PLAIN_PHRASES: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,9 @@ PLAIN_PHRASES: dict[str, tuple[str, ...]] = {
     "deletedata": ("xoa du lieu", "xoa du lieu cua toi", "xoa het du lieu"),
     "handoff": ("hoi can bo",),
     "selfcheck": ("kiem tra ho ngheo",),
+    "listen": ("doc cho toi nghe", "doc cho tui nghe", "doc cho tao nghe", "doc cho minh nghe", "doc cho nghe",
+               "doc to len", "doc lai cho toi nghe", "doc lai cho tui nghe", "doc giup toi", "doc giup tui",
+               "doc di", "nghe", "mo tieng", "doc bang giong noi"),
 }
 # Accented whole messages (lower case) for words that are ambiguous once folded.
 ACCENTED_PHRASES: dict[str, tuple[str, ...]] = {

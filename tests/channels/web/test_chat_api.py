@@ -55,7 +55,10 @@ def test_the_whole_journey_over_the_api(client):
     assert "Bạn ở nơi nào?" in text(replies)
     say(client, payload=button(replies, "Xã Hỏa Lựu"))
     replies = say(client, text="hộ nghèo được vay vốn bao nhiêu")
-    assert replies[0]["text"].splitlines()[-1].startswith("Nguồn:")
+    assert replies[0]["text"].startswith("Về: Vay vốn cho hộ nghèo") and replies[0]["voice"] is None
+    details = say(client, payload=button(replies, "Xem thêm"))
+    assert details[0]["text"].splitlines()[-1].startswith("Nguồn:")
+    assert say(client, text="đọc cho tôi nghe")[0]["voice"].startswith("Về: Vay vốn cho hộ nghèo")
     say(client, payload=button(replies, "👍"))
     assert "Chưa có bản tin nào" in text(say(client, text="/bantin"))
     assert "Ấp Thạnh An, Xã Hỏa Lựu" in text(say(client, text="/dulieucuatoi"))
