@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-EventKind = Literal["text", "follow", "unfollow", "unsupported"]
+EventKind = Literal["text", "follow", "unfollow", "voice", "unsupported"]
 
 # Messages a household sends that we cannot read: a polite reply says so.
 UNSUPPORTED_EVENTS = frozenset({
@@ -96,7 +96,8 @@ def parse_event(body: dict[str, Any]) -> ZaloEvent | None:
         return None
     if name == "user_send_text" and isinstance(message.get("text"), str):
         return ZaloEvent(_key(str(msg_id)), "text", user_id, message["text"], str(msg_id))
-    return ZaloEvent(_key(str(msg_id)), "unsupported", user_id, "", str(msg_id))
+    kind = "voice" if name == "user_send_audio" else "unsupported"  # a voice note: "cannot listen yet"
+    return ZaloEvent(_key(str(msg_id)), kind, user_id, "", str(msg_id))
 
 
 def _key(event_id: str) -> str:
