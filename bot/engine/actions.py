@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from bot.engine import answers, mydata
 from bot.engine.commands import Command
 from bot.engine.context import Context
@@ -9,17 +11,30 @@ from bot.engine.flows import get_flow, hamlet
 from bot.engine.render import menu_button, menu_buttons, menu_reply
 from bot.engine.subscriptions import recent_bulletins, subscribe, subscriptions_of, unsubscribe
 from bot.engine.types import Button, Reply
-from core import texts
+from core import clock, texts
 from core.areas import get_area, place_label
 from core.settings import get_settings
 
+ASK_HAMLET_AGAIN_AFTER = timedelta(days=7)
+
+
+def skipped_recently(ctx: Context) -> bool:
+    """Whether the household tapped "Bỏ qua" on "Bạn ở ấp nào?" less than a week ago (then we do not ask again)."""
+    raw = ctx.state.get("hamlet_skipped_at")
+    try:
+        skipped = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return False
+    return skipped is not None and clock.now() - skipped < ASK_HAMLET_AGAIN_AFTER
+
 
 async def welcome(ctx: Context) -> list[Reply]:
-    """The welcome; then "Bạn ở ấp nào?" when the hamlet is not known yet, else the menu."""
+    """The welcome; then "Bạn ở ấp nào?" when the hamlet is not known yet (at most once a week after a skip),
+    else the menu."""
     ctx.end_flow()
     first_time = not ctx.state.get("welcomed")
     ctx.state["welcomed"] = True
-    if ctx.contact.hamlet_code:
+    if ctx.contact.hamlet_code or skipped_recently(ctx):
         key = "engine.welcome" if first_time else "engine.welcome_back"
         return [menu_reply(texts.get(key))]
     return [Reply(texts.get("engine.welcome")), *await hamlet.ask(ctx)]

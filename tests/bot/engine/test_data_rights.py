@@ -54,7 +54,7 @@ async def test_mydata_lists_everything_stored(household):
     await add_linked_records()
     replies = await household.say("/dulieucuatoi")
     text = replies[0].text
-    for expected in ("kênh console, mã người dùng u1", "Bắt đầu trò chuyện: 29/11/2026",
+    for expected in ("Tài khoản: cửa sổ dòng lệnh", "Bắt đầu trò chuyện: 29/11/2026",
                      "Ấp của bạn: Ấp Thạnh An, Xã Hỏa Lựu", "Đang nhận bản tin: Ấp Thạnh An, Xã Hỏa Lựu",
                      '"ho ngheo duoc vay von bao nhieu"', 'chưa trả lời được: "giá vàng hôm nay"',
                      "Câu hỏi gửi cán bộ: 1", '"Khi nào họp ấp?" (đang chờ trả lời)',
