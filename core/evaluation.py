@@ -24,7 +24,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from core.content import Entry, load_entries
-from core.knowledge import Answer, Hit, KnowledgeBase
+from core.knowledge import OUT_OF_SCOPE_FILE, Answer, Hit, KnowledgeBase, load_cues
 from core.search_config import PLAIN_BM25, SearchConfig
 from core.settings import get_settings
 from core.text import Lexicon, fold
@@ -137,8 +137,8 @@ def mixed_coverage(answer: Answer, question: DevQuestion, ids_by_title: dict[str
     or None (one intent dropped).
 
     The household sees an entry when it is the confident answer (`answer.entry_id`, or one of
-    `answer.entry_ids` if the engine one day combines several entries into one answer; it has no such
-    field today) or the first suggestion, the first button under the answer.
+    `answer.entry_ids`: the answer's entry and those in `answer.also`, which the engine sets when it
+    answers two intents) or the first suggestion, the first button under the answer.
     - "in order": the answer is the `expected` entry (the loan: which programme, where) and `second`
       (the livelihood) is the first button, or a combined answer presents both. This is the success
       `make eval` reports as "mixed intent".
@@ -273,9 +273,10 @@ def evaluate_all(sets: dict[str, list[DevQuestion]], *, on: date) -> dict[str, l
     content_dir = get_settings().content_dir
     entries = load_entries(content_dir)
     lexicon = Lexicon.load(content_dir / "lexicon.yaml")
+    cues = load_cues(content_dir / OUT_OF_SCOPE_FILE)
     results: dict[str, list[EvalResult]] = {name: [] for name in sets}
     for name, config, pure in configurations():
-        knowledge = KnowledgeBase(entries, lexicon, config)
+        knowledge = KnowledgeBase(entries, lexicon, config, cues)
         engine = PureBM25(knowledge) if pure else knowledge
         for set_name, questions in sets.items():
             results[set_name].append(evaluate(engine, questions, on=on, name=name))

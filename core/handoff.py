@@ -25,7 +25,7 @@ from core import audit, clock, texts
 from core.areas import areas_within, place_label
 from core.knowledge import KnowledgeBase
 from core.models import Contact, HandoffQuestion, Official
-from core.officials import ADMIN, EDITOR, may_write
+from core.officials import ADMIN, EDITOR, may_write, visible_areas
 from core.settings import PROJECT_ROOT, get_settings
 from core.text import clean, fold
 
@@ -126,18 +126,13 @@ def reply_message(question: HandoffQuestion, official_name: str) -> str:
 # --- The officials' side -----------------------------------------------------------------------------
 
 
-async def _visible_codes(session: AsyncSession, official: Official) -> set[str] | None:
-    """Area codes whose questions the official sees; None means all (an admin)."""
-    return None if official.role == ADMIN else await areas_within(session, official.area_codes)
-
-
 async def inbox(session: AsyncSession, official: Official, *, status: str | None = None, limit: int = 50,
                 offset: int = 0) -> list[HandoffQuestion]:
     """Questions in the official's scope: open ones first, oldest first among them; answered newest first."""
     if status is not None and status not in STATUSES:
         raise ReplyInvalid(texts.get("handoff.errors.bad_status", status=status))
     statement = select(HandoffQuestion)
-    codes = await _visible_codes(session, official)
+    codes = await visible_areas(session, official)
     if codes is not None:
         statement = statement.where(col(HandoffQuestion.area_code).in_(sorted(codes)))
     if status is not None:
@@ -153,7 +148,7 @@ async def get_question(session: AsyncSession, official: Official, question_id: i
     question = await session.get(HandoffQuestion, question_id)
     if question is None:
         raise QuestionNotFound(texts.get("handoff.errors.not_found", id=question_id))
-    codes = await _visible_codes(session, official)
+    codes = await visible_areas(session, official)
     if codes is not None and question.area_code not in codes:
         raise QuestionForbidden(texts.get("handoff.errors.out_of_scope", id=question_id))
     return question

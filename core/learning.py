@@ -1,7 +1,9 @@
 """Learning from what was asked: similar unanswered questions grouped with counts, answers with most 👎 first,
 and misses — answers a household said were not what it meant ("Không đúng ý tôi") — with the questions asked.
 
-Feedback rows keep folded text and no user id (bot/engine/answers.py writes them). Grouping is greedy and
+Feedback rows keep folded, redacted text (bot/engine/answers.py writes them) and the asking household's hamlet:
+an official reads only the rows of the areas in their scope (`areas`); rows without a hamlet, only admins
+(`areas=None`). Grouping is greedy and
 deterministic: identical questions are counted together; each distinct question, most asked first, joins the
 first group whose seed it resembles (rapidfuzz `token_set_ratio` ≥ `learning_similarity` on canonical tokens —
 the knowledge base's normaliser maps "dzay" and "mượn tiền" to "vay" — with at least two shared tokens unless
@@ -18,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import case, func
+from sqlalchemy import case, func, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,12 +104,18 @@ def group_questions(asked: Iterable[tuple[str, datetime]], *, tokens: Tokens = s
     return sorted(groups, key=lambda g: (-g.count, -g.last_asked.timestamp()))
 
 
+def _in(areas: set[str] | None) -> Any:
+    """The condition "asked in one of these areas" (None: anywhere, or nowhere known)."""
+    return true() if areas is None else col(Feedback.area_code).in_(sorted(areas))
+
+
 async def unanswered_groups(session: AsyncSession, *, days: int, similarity: int, limit: int,
-                            knowledge: KnowledgeBase | None = None) -> list[QuestionGroup]:
-    """The gaps: unanswered questions of the last `days` days, grouped, biggest first."""
+                            knowledge: KnowledgeBase | None = None,
+                            areas: set[str] | None = None) -> list[QuestionGroup]:
+    """The gaps: unanswered questions of the last `days` days asked in `areas` (None: all), grouped."""
     since = clock.now() - timedelta(days=days)
     statement = (select(Feedback.folded_question, Feedback.created_at)
-                 .where(Feedback.kind == "unanswered", col(Feedback.created_at) >= since)
+                 .where(Feedback.kind == "unanswered", col(Feedback.created_at) >= since, _in(areas))
                  .order_by(col(Feedback.created_at).desc()).limit(MAX_SCANNED))
     rows = list((await session.exec(statement)).all())
     tokens = knowledge.normaliser.tokens if knowledge is not None else simple_tokens
@@ -127,29 +135,31 @@ class EntryVotes:
                 "questions": self.questions}
 
 
-async def disliked_entries(session: AsyncSession, *, days: int, limit: int,
-                           knowledge: KnowledgeBase | None = None) -> list[EntryVotes]:
-    """Answers with 👎 in the last `days` days, most 👎 first (fewest 👍 breaks ties), with asked wordings."""
+async def disliked_entries(session: AsyncSession, *, days: int, limit: int, knowledge: KnowledgeBase | None = None,
+                           areas: set[str] | None = None) -> list[EntryVotes]:
+    """Answers with 👎 in the last `days` days from `areas` (None: all), most 👎 first (fewest 👍 breaks ties),
+    with asked wordings."""
     since = clock.now() - timedelta(days=days)
     down = func.sum(case((col(Feedback.kind) == "down", 1), else_=0))
     up = func.sum(case((col(Feedback.kind) == "up", 1), else_=0))
     statement = (select(Feedback.entry_id, down, up)
                  .where(col(Feedback.kind).in_(("up", "down")), col(Feedback.entry_id).is_not(None),
-                        col(Feedback.created_at) >= since)
+                        col(Feedback.created_at) >= since, _in(areas))
                  .group_by(col(Feedback.entry_id)).having(down > 0)
                  .order_by(down.desc(), up, col(Feedback.entry_id)).limit(limit))
     found = []
     for entry_id, downs, ups in (await session.exec(statement)).all():
         entry = knowledge.by_id.get(entry_id) if knowledge is not None else None
         found.append(EntryVotes(entry_id, entry.title if entry else None, int(downs), int(ups),
-                                await _wordings(session, entry_id, "down", since)))
+                                await _wordings(session, entry_id, "down", since, areas)))
     return found
 
 
-async def _wordings(session: AsyncSession, entry_id: str, kind: str, since: datetime) -> list[str]:
+async def _wordings(session: AsyncSession, entry_id: str, kind: str, since: datetime,
+                    areas: set[str] | None) -> list[str]:
     statement = (select(Feedback.folded_question, func.count())
                  .where(Feedback.entry_id == entry_id, Feedback.kind == kind, Feedback.folded_question != "",
-                        col(Feedback.created_at) >= since)
+                        col(Feedback.created_at) >= since, _in(areas))
                  .group_by(col(Feedback.folded_question))
                  .order_by(func.count().desc(), col(Feedback.folded_question)).limit(EXAMPLES))
     return [text for text, _ in (await session.exec(statement)).all()]
@@ -168,18 +178,19 @@ class Miss:
         return {"entry_id": self.entry_id, "title": self.title, "count": self.count, "questions": self.questions}
 
 
-async def missed_entries(session: AsyncSession, *, days: int, limit: int,
-                         knowledge: KnowledgeBase | None = None) -> list[Miss]:
-    """Entries marked "Không đúng ý tôi" in the last `days` days, most often first, with the questions."""
+async def missed_entries(session: AsyncSession, *, days: int, limit: int, knowledge: KnowledgeBase | None = None,
+                         areas: set[str] | None = None) -> list[Miss]:
+    """Entries marked "Không đúng ý tôi" in the last `days` days from `areas` (None: all), most often first,
+    with the questions they were given to."""
     since = clock.now() - timedelta(days=days)
     count = func.count()
     statement = (select(Feedback.entry_id, count)
                  .where(Feedback.kind == "miss", col(Feedback.entry_id).is_not(None),
-                        col(Feedback.created_at) >= since)
+                        col(Feedback.created_at) >= since, _in(areas))
                  .group_by(col(Feedback.entry_id)).order_by(count.desc(), col(Feedback.entry_id)).limit(limit))
     found = []
     for entry_id, times in (await session.exec(statement)).all():
         entry = knowledge.by_id.get(entry_id) if knowledge is not None else None
         found.append(Miss(entry_id, entry.title if entry else None, int(times),
-                          await _wordings(session, entry_id, "miss", since)))
+                          await _wordings(session, entry_id, "miss", since, areas)))
     return found

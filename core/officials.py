@@ -47,6 +47,11 @@ def may_write(official: Official) -> bool:
     return official.role in (ADMIN, EDITOR)
 
 
+async def visible_areas(session: AsyncSession, official: Official) -> set[str] | None:
+    """Area codes whose households' text the official may read; None means all (an admin)."""
+    return None if official.role == ADMIN else await areas_within(session, official.area_codes)
+
+
 async def _scope_codes(session: AsyncSession, codes: Iterable[str]) -> list[str]:
     """The given codes as areas today (merged ones followed); raises listing the unknown ones."""
     resolved: list[str] = []

@@ -41,7 +41,9 @@ class SearchConfig:
 
     The weights and the two thresholds were chosen by a grid search on the dev set (Nov 2026, 348
     in-scope and 48 out-of-scope questions): the highest share of questions answered with the right
-    entry among settings that refuse at least 93% of out-of-scope questions.
+    entry among settings that refuse at least 93% of out-of-scope questions. The title match, head
+    coverage and two-intent settings were chosen in Dec 2026 by grid search on `tune.jsonl` only (fewest
+    confident wrong answers, then most mixed questions kept whole); see README, "Search quality".
     """
 
     fold: bool = True
@@ -59,11 +61,19 @@ class SearchConfig:
     coverage_weight: float = 0.1
     example_weight: float = 0.4
     title_boost: float = 1.0
+    title_match_weight: float = 0.05
     skip_bigrams: bool = True
     k1: float = 1.8
     b: float = 0.75
     min_score: float = 0.5
     min_coverage: float = 0.5
+    min_head_coverage: float = 0.4
+    candidates: int = 8
+    mixed_min_score: float = 0.3
+    mixed_max_single: float = 0.8
+    mixed_gain: float = 0.2
+    mixed_union: float = 0.95
+    mixed_title_weight: float = 0.3
 
 
 PLAIN_BM25 = SearchConfig(fold=False, abbreviations=False, telex=False, typos=False, lexicon=False,

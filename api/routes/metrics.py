@@ -22,14 +22,36 @@ log = logging.getLogger(__name__)
 COUNT_TIMEOUT_SECONDS = 5.0
 
 
+async def _count() -> DeliveryCounts:
+    async with session_scope() as session:
+        return await read_delivery_counts(session)
+
+
+_late_counts: set[asyncio.Task[DeliveryCounts]] = set()  # counts that outlived a scrape, kept until they finish
+
+
 async def _delivery_counts() -> DeliveryCounts | None:
-    """The outbox counts, or None when the database fails or is too slow (the scrape still answers)."""
+    """The outbox counts, or None when the database fails or is too slow (the scrape still answers).
+
+    The timeout abandons the wait, not the query: cancelling a session while it acquires its connection makes
+    SQLAlchemy close it from a second task mid-`_connection_for_bind` (IllegalStateChangeError), so a slow count
+    finishes in its own task and closes its own session.
+    """
+    task = asyncio.create_task(_count())
     try:
-        async with asyncio.timeout(COUNT_TIMEOUT_SECONDS), session_scope() as session:
-            return await read_delivery_counts(session)
+        return await asyncio.wait_for(asyncio.shield(task), timeout=COUNT_TIMEOUT_SECONDS)
     except (SQLAlchemyError, OSError, TimeoutError) as error:
+        if not task.done():
+            _late_counts.add(task)
+            task.add_done_callback(_forget_late_count)
         log.warning("metrics: delivery counts unavailable (%s)", type(error).__name__)
         return None
+
+
+def _forget_late_count(task: asyncio.Task[DeliveryCounts]) -> None:
+    _late_counts.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log "exception was never retrieved"
 
 
 @router.get("/metrics", include_in_schema=False)

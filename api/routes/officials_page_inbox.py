@@ -28,7 +28,7 @@ from core import audit, handoff, texts
 from core.bulletins import local_text
 from core.learning import disliked_entries, missed_entries, unanswered_groups
 from core.models import AuditLog, Official
-from core.officials import ADMIN
+from core.officials import ADMIN, visible_areas
 from core.settings import get_settings
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)  # under /officials
@@ -95,10 +95,11 @@ async def gaps_page(request: Request, official: PageOfficial, session: SessionDe
     """What households asked that the bot could not answer, and the answers they disliked."""
     settings = get_settings()
     days = settings.learning_window_days
+    areas = await visible_areas(session, official)  # households' words: only those of the official's areas
     groups = await unanswered_groups(session, days=days, similarity=settings.learning_similarity, limit=GAPS_SHOWN,
-                                     knowledge=knowledge)
-    missed = await missed_entries(session, days=days, limit=GAPS_SHOWN, knowledge=knowledge)
-    disliked = await disliked_entries(session, days=days, limit=GAPS_SHOWN, knowledge=knowledge)
+                                     knowledge=knowledge, areas=areas)
+    missed = await missed_entries(session, days=days, limit=GAPS_SHOWN, knowledge=knowledge, areas=areas)
+    disliked = await disliked_entries(session, days=days, limit=GAPS_SHOWN, knowledge=knowledge, areas=areas)
     return render(request, "gaps.html", {"groups": groups, "missed": missed, "disliked": disliked, "days": days,
                                          "nav": "gaps"})
 

@@ -1,7 +1,8 @@
 """What curators learn from: `GET /api/v1/questions/unanswered` (similar gaps grouped, biggest first) and
 `GET /api/v1/questions/disliked` (answers with most 👎, with their 👍) and `GET /api/v1/questions/missed` (answers
-marked "Không đúng ý tôi", with the questions they were given to). Bearer token, any role: the rows hold
-folded question text and no user id, so there is nothing to scope."""
+marked "Không đúng ý tôi", with the questions they were given to). Bearer token, any role; households' words
+are theirs, so each official reads only what households of the areas in their scope asked (admins: everything,
+including questions from households that chose no hamlet)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentOfficial, KnowledgeDep, SessionDep
 from core.learning import disliked_entries, missed_entries, unanswered_groups
+from core.officials import visible_areas
 from core.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/questions", tags=["learning"])
@@ -26,7 +28,7 @@ async def unanswered(official: CurrentOfficial, session: SessionDep, knowledge: 
     settings = get_settings()
     window = days or settings.learning_window_days
     groups = await unanswered_groups(session, days=window, similarity=settings.learning_similarity, limit=limit,
-                                     knowledge=knowledge)
+                                     knowledge=knowledge, areas=await visible_areas(session, official))
     return {"days": window, "groups": [g.public() for g in groups]}
 
 
@@ -35,7 +37,8 @@ async def disliked(official: CurrentOfficial, session: SessionDep, knowledge: Kn
                    limit: Limit = 20) -> dict:
     """Answers households marked 👎, most first, with their 👍 count and the wordings that got them."""
     window = days or get_settings().learning_window_days
-    entries = await disliked_entries(session, days=window, limit=limit, knowledge=knowledge)
+    entries = await disliked_entries(session, days=window, limit=limit, knowledge=knowledge,
+                                     areas=await visible_areas(session, official))
     return {"days": window, "entries": [e.public() for e in entries]}
 
 
@@ -44,5 +47,6 @@ async def missed(official: CurrentOfficial, session: SessionDep, knowledge: Know
                  limit: Limit = 20) -> dict:
     """Wrong answers: entries households marked "Không đúng ý tôi", most first, with the questions asked."""
     window = days or get_settings().learning_window_days
-    entries = await missed_entries(session, days=window, limit=limit, knowledge=knowledge)
+    entries = await missed_entries(session, days=window, limit=limit, knowledge=knowledge,
+                                   areas=await visible_areas(session, official))
     return {"days": window, "entries": [e.public() for e in entries]}

@@ -79,17 +79,17 @@ def _split_gist(lines: list[str], room: int) -> tuple[list[str], list[str]]:
     return taken, rest
 
 
-def view(entry: Entry) -> AnswerView:
-    """The gist and the details of an entry."""
+def view(entry: Entry, note: str = "") -> AnswerView:
+    """The gist and the details of an entry; `note` (e.g. "Bạn còn hỏi về …") goes at the end of the gist."""
     lines, labelled = _label_lines(entry.body)
     heading = texts.get("engine.answer.heading", title=entry.title)
     hint = texts.get("engine.answer.more_hint")
     where = labelled.get("Ở đâu:", "")
-    fixed = len(heading) + 2 + (len(where) + 2 if where else 0) + len(hint) + 2
+    fixed = len(heading) + 2 + (len(where) + 2 if where else 0) + (len(note) + 2 if note else 0) + len(hint) + 2
     taken, remaining = _split_gist(lines, GIST_MAX_CHARS - fixed)
     opening = "\n".join(taken).strip()
     speech = "\n\n".join(part for part in (heading, opening, where) if part)
-    gist = f"{speech}\n\n{hint}"
+    gist = "\n\n".join(part for part in (speech, note, hint) if part)
     rest = "\n".join(remaining).strip()
     details_parts = [rest, "\n".join(labelled.get(lab, "") for lab in _LABELS if lab in labelled)]
     source = source_line_for(entry)

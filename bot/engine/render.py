@@ -77,9 +77,9 @@ def topic_page(knowledge: KnowledgeBase, topic: str, page: int, area_codes: set[
     return Reply(heading, rows)
 
 
-def entry_text(entry: Entry) -> str:
+def entry_text(entry: Entry, note: str = "") -> str:
     """The entry's first message: "Về: <title>", the gist and where to go (≤ 450 characters)."""
-    return answer_view.view(entry).gist
+    return answer_view.view(entry, note).gist
 
 
 def feedback_row(entry_id: str) -> list[Button]:
@@ -127,7 +127,10 @@ def answer_reply(knowledge: KnowledgeBase, answer: Answer) -> Reply:
     """An answer with its buttons: feedback and related entries, or on a fallback the way to a person."""
     entry = knowledge.by_id.get(answer.entry_id) if answer.kind == "answer" and answer.entry_id else None
     if entry is not None:
-        return Reply(entry_text(entry), entry_buttons(entry.id, titled_entries(knowledge, answer.suggestions)))
+        # A second intent ("vay vốn nuôi heo"): the answer says so, and that entry is the first related button.
+        also = [knowledge.by_id[e].title for e in answer.also if e in knowledge.by_id]
+        note = texts.get("answer.also", title=also[0]) if also else ""
+        return Reply(entry_text(entry, note), entry_buttons(entry.id, titled_entries(knowledge, answer.suggestions)))
     if answer.kind == "fallback":
         rows = [[Button(label(e.title), f"e:{payloads.entry_ref(e.id)}")]
                 for e in titled_entries(knowledge, answer.suggestions)[:RELATED]]

@@ -1,8 +1,10 @@
 """The search, measured on the dev questions written as households type (tests/data/questions/).
 
 The questions are split into a tuning set and a held-out test set (README, "Search quality"): the
-floors below guard today's baseline on both together, before the engine work of issue 11 (targets:
-out-of-scope refusal ≥ 98% on the test set, top-1 ≥ 94%, mixed intent ≥ 90%); raise them as it lands.
+floors below guard the levels after the first engine work of issue 11 (Dec 2026, both sets together:
+top-1 94.3%, answered right 87.4%, 23 wrong of 417, out-of-scope refused 95.2%, mixed intent 23.2%), with
+a margin of about two points (targets: out-of-scope refusal ≥ 98% on the test set, top-1 ≥ 94%, mixed
+intent ≥ 90%); raise them as more lands.
 A wrong answer stated confidently is worse than "mình chưa biết".
 """
 
@@ -81,8 +83,8 @@ def test_mixed_questions_name_two_real_entries(sets, entries):
     assert all(q.expected in ids and q.second in ids and q.expected != q.second for q in mixed)
 
 
-def test_top1_accuracy_is_at_least_90_percent(result):
-    assert result.top1_accuracy >= 0.90, f"top-1 {result.top1_accuracy:.1%}"
+def test_top1_accuracy_is_at_least_92_percent(result):
+    assert result.top1_accuracy >= 0.92, f"top-1 {result.top1_accuracy:.1%}"
 
 
 def test_most_in_scope_questions_are_answered_with_the_right_entry(result):
@@ -90,13 +92,18 @@ def test_most_in_scope_questions_are_answered_with_the_right_entry(result):
 
 
 def test_few_confident_wrong_answers(result):
-    # Baseline Dec 2026: 28 of 417 in-scope questions (single and mixed intent).
-    assert result.wrong_answers <= 0.08 * (result.in_scope + result.mixed), f"{result.wrong_answers} wrong answers"
+    # Baseline Dec 2026: 28 of 417 in-scope questions (single and mixed intent); after issue 11's work: 23.
+    assert result.wrong_answers <= 0.065 * (result.in_scope + result.mixed), f"{result.wrong_answers} wrong answers"
 
 
 def test_out_of_scope_questions_are_refused(result):
-    # Baseline Dec 2026: 84.2% of 209 (the 48 older ones alone: 93.8%).
-    assert result.out_of_scope_precision >= 0.80, f"refused {result.out_of_scope_precision:.1%}"
+    # Baseline Dec 2026: 84.2% of 209 (the 48 older ones alone: 93.8%); after issue 11's work: 95.2%.
+    assert result.out_of_scope_precision >= 0.93, f"refused {result.out_of_scope_precision:.1%}"
+
+
+def test_mixed_questions_keep_both_intents(result):
+    # Before issue 11: 2 of 69 (the loan answered, the other entry the first button); after: 16 of 69.
+    assert result.mixed_accuracy >= 0.18, f"mixed intent {result.mixed_accuracy:.1%}"
 
 
 def test_no_dev_question_copies_or_nearly_copies_an_entry(sets, entries):

@@ -76,3 +76,42 @@ def test_long_and_hostile_input_is_handled(kb):
 def test_to_dict_has_the_interface_fields(kb):
     data = kb.answer("vay hộ nghèo", on=TODAY).to_dict()
     assert {"matched", "answer", "entry_id", "title", "topic", "score", "sources", "suggestions"} <= set(data)
+
+
+@pytest.fixture(scope="module")
+def real_kb() -> KnowledgeBase:
+    return KnowledgeBase.from_directory(Path(__file__).resolve().parents[2] / "content")
+
+
+def test_readme_example_answers_the_poor_household_loan_then_pigs(real_kb):
+    answer = real_kb.answer("nhà tui nghèo muốn dzay vốn nuôi heo", on=TODAY)
+    assert answer.matched and answer.entry_id == "vay-ho-ngheo"
+    assert answer.also == ["nuoi-heo-an-toan"] and answer.entry_ids == ["vay-ho-ngheo", "nuoi-heo-an-toan"]
+    assert answer.suggestions[0] == real_kb.by_id["nuoi-heo-an-toan"].title  # the first button
+    assert "Nuôi heo an toàn, phòng dịch" in answer.answer and answer.to_dict()["also"] == ["nuoi-heo-an-toan"]
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
+
+
+@pytest.mark.parametrize("question", ["vay vốn hộ nghèo", "vay von ho ngheo"])
+def test_the_basic_loan_question_gets_the_poor_household_loan_not_the_near_poor_one(real_kb, question):
+    answer = real_kb.answer(question, on=TODAY)
+    assert answer.matched and answer.entry_id == "vay-ho-ngheo" and answer.also == []
+
+
+@pytest.mark.parametrize("question", ["bị đau bụng dưới bên phải uống thuốc gì", "kết quả xổ số miền tây thứ năm",
+                                      "giá heo hơi hôm nay bao nhiêu", "tối nay đá banh mấy giờ"])
+def test_out_of_scope_cues_give_a_fallback(real_kb, question):
+    answer = real_kb.answer(question, on=TODAY)
+    assert not answer.matched and answer.kind == "fallback"
+
+
+def test_a_cue_the_entry_itself_uses_does_not_block_it(real_kb):
+    # A cue blocks an answer only when the matched entry's title, keywords and examples do not use it.
+    kb = KnowledgeBase(real_kb.entries, real_kb.normaliser.lexicon, out_of_scope_cues=["nuôi heo"])
+    assert kb.answer("nuôi heo sao cho an toàn, phòng dịch", on=TODAY).entry_id == "nuoi-heo-an-toan"
+    own = KnowledgeBase(real_kb.entries, real_kb.normaliser.lexicon, out_of_scope_cues=["phòng dịch"])
+    assert own.answer("nuôi heo sao cho an toàn, phòng dịch", on=TODAY).entry_id == "nuoi-heo-an-toan"
+    plain = KnowledgeBase(real_kb.entries, real_kb.normaliser.lexicon)
+    assert plain.answer("nuôi heo an toàn, tối nay", on=TODAY).entry_id == "nuoi-heo-an-toan"
+    stray = KnowledgeBase(real_kb.entries, real_kb.normaliser.lexicon, out_of_scope_cues=["tối nay"])
+    assert not stray.answer("nuôi heo an toàn, tối nay", on=TODAY).matched

@@ -50,6 +50,7 @@ class FakeZalo:
         self.refresh_calls = 0
         self.refresh_delay = 0.0
         self.message_delay = 0.0
+        self.in_flight = 0  # message requests received and not yet answered (while `message_delay` holds them)
         self.issued = 0
         self._scripted: deque[int] = deque()
         self._http_failures: deque[int] = deque()
@@ -132,7 +133,11 @@ class FakeZalo:
         route = (scope["method"], scope["path"])
         if route == ("POST", "/v3.0/oa/message/cs"):
             if self.message_delay:
-                await asyncio.sleep(self.message_delay)
+                self.in_flight += 1
+                try:
+                    await asyncio.sleep(self.message_delay)
+                finally:
+                    self.in_flight -= 1
             status, answer = self._message(headers, body)
         elif route == ("POST", "/v4/oa/access_token"):
             if self.refresh_delay:

@@ -46,11 +46,13 @@ class ZaloService:
         self.settings = settings or get_settings()
         self.knowledge = knowledge
         self.sender = sender or ZaloSender(self.settings)
-        self.queues: list[asyncio.Queue[str]] = []
+        self.queues: list[asyncio.Queue[str | None]] = []
         self.tasks: list[asyncio.Task[Any]] = []
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         """Queue what a previous run left pending, then start the workers and the periodic sweeper."""
+        self._stopping.clear()
         self.queues = [asyncio.Queue() for _ in range(max(1, self.settings.zalo_inbox_workers))]
         self.tasks = [asyncio.create_task(self._work(queue), name=f"zalo-worker-{i}")
                       for i, queue in enumerate(self.queues)]
@@ -59,12 +61,25 @@ class ZaloService:
         log.info("zalo service started with %d workers", len(self.queues))
 
     async def stop(self) -> None:
-        """Stop the tasks; what is still queued stays pending in the database for the next start."""
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Let each worker finish the event in hand, then stop; what is still queued stays pending in the
+        database for the next start.
+
+        Not `task.cancel()` first: a cancel that lands while a session is acquiring its connection makes
+        SQLAlchemy close that session from a second task (AsyncSession.__aexit__ closes in a shielded task)
+        while the first is still inside `_connection_for_bind` — the IllegalStateChangeError seen under load.
+        Cancelling stays the last resort, after SHUTDOWN_GRACE_SECONDS.
+        """
+        self._stopping.set()
+        for queue in self.queues:
+            queue.put_nowait(None)  # wakes an idle worker
+        if self.tasks:
+            _, late = await asyncio.wait(self.tasks, timeout=self.settings.shutdown_grace_seconds)
+            for task in late:
+                log.warning("zalo task %s did not stop in time; cancelling it", task.get_name())
+                task.cancel()
+            for task in self.tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self.tasks = []
         await self.sender.aclose()
 
@@ -94,8 +109,10 @@ class ZaloService:
         self.queues[zlib.crc32(user_id.encode()) % len(self.queues)].put_nowait(key)
 
     async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.zalo_inbox_sweep_seconds)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.zalo_inbox_sweep_seconds)
+                return
             await self._sweep_once()
 
     async def _sweep_once(self) -> None:
@@ -105,9 +122,12 @@ class ZaloService:
         except Exception:  # the sweeper must outlive a database hiccup
             log.exception("zalo sweeper failed; trying again later")
 
-    async def _work(self, queue: asyncio.Queue[str]) -> None:
-        while True:
+    async def _work(self, queue: asyncio.Queue[str | None]) -> None:
+        while not self._stopping.is_set():
             key = await queue.get()
+            if key is None or self._stopping.is_set():
+                queue.task_done()
+                return
             try:
                 await self._process(key)
             except Exception:  # one bad event must not stop the worker
