@@ -71,7 +71,7 @@ async def test_the_whole_journey_in_the_terminal(places, knowledge):
         assert f"Đã ghi nhận: bạn ở {place}" in transcript
     assert "Về: Vay vốn" in transcript and "Cảm ơn bạn!" in transcript
     assert "Chưa có bản tin nào gửi cho Ấp Thạnh An, Xã Long Mỹ" in transcript
-    assert "kênh console, mã người dùng tester" in transcript
+    assert "Tài khoản: cửa sổ dòng lệnh" in transcript and "tester" not in transcript  # no ids shown
     assert "Đã xóa hết dữ liệu của bạn" in transcript
     assert await count(Contact) == 0 and await count(Subscription) == 0 and await count(Delivery) == 0
     assert await count(Feedback, Feedback.kind == "up") == 1
