@@ -17,6 +17,11 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 giamngheo \
  && useradd --system --uid 10001 --gid giamngheo --home-dir /app --shell /usr/sbin/nologin giamngheo
 
+# Voice answers (core/speech.py): Debian's espeak-ng Vietnamese voice and opusenc for OGG Opus voice notes.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng opus-tools \
+ && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 # Exactly the committed lock (runtime dependencies, with hashes) first, so this layer is cached across code changes.
 COPY requirements/runtime.txt /tmp/runtime.txt

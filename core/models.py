@@ -255,7 +255,7 @@ class Feedback(SQLModel, table=True):
     """
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16, index=True)  # up | down | unanswered
+    kind: str = Field(max_length=16, index=True)  # up | down | unanswered | miss ("Không đúng ý tôi")
     entry_id: str | None = Field(default=None, max_length=100, index=True)
     folded_question: str = Field(default="", sa_type=Text)
     channel: str = Field(default="", max_length=16)

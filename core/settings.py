@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     telegram_concurrent_updates: int = 16
     telegram_send_connections: int = 32
 
+    # Reading answers aloud (core/speech.py): espeak (offline, Debian's espeak-ng + opus-tools), cloud (an
+    # extension point, not implemented: needs SPEECH_CLOUD_API_KEY and a provider class), or off.
+    speech_backend: Literal["espeak", "cloud", "off"] = "espeak"
+    speech_voice: str = "vi"
+    speech_words_per_minute: int = 140
+    speech_cloud_api_key: SecretStr | None = None
+
     # Zalo Official Account
     zalo_app_id: str | None = None
     zalo_app_secret: SecretStr | None = None

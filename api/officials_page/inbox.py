@@ -3,7 +3,8 @@
     GET  /officials/inbox                 questions from households of hamlets in scope (open ones first)
     POST /officials/inbox/{id}/reply      the answer goes out through api/routes/inbox.py, as from the API
     POST /officials/inbox/{id}/draft      "Tạo bản nháp nội dung": the question and its answer as a draft entry
-    GET  /officials/gaps                  the biggest groups of unanswered questions, the answers with most 👎
+    GET  /officials/gaps                  the biggest groups of unanswered questions, the wrong answers
+                                          ("Không đúng ý tôi"), the answers with most 👎
     GET  /officials/audit                 recent audit log entries (admins)
 
 The page adds no rules of its own: scope, the one-reply rule, sending and drafts are core/handoff/questions.py and the
@@ -27,7 +28,7 @@ from core import audit
 from core import ui_texts as texts
 from core.bulletins.service import local_text
 from core.handoff import questions as handoff
-from core.handoff.learning import disliked_entries, unanswered_groups
+from core.handoff.learning import disliked_entries, missed_entries, unanswered_groups
 from core.models import AuditLog, Official
 from core.officials.accounts import ADMIN, visible_areas
 from core.settings import get_settings
@@ -99,8 +100,10 @@ async def gaps_page(request: Request, official: PageOfficial, session: SessionDe
     areas = await visible_areas(session, official)  # households' words: only those of the official's areas
     groups = await unanswered_groups(session, days=days, similarity=settings.learning_similarity, limit=GAPS_SHOWN,
                                      knowledge=knowledge, areas=areas)
+    missed = await missed_entries(session, days=days, limit=GAPS_SHOWN, knowledge=knowledge, areas=areas)
     disliked = await disliked_entries(session, days=days, limit=GAPS_SHOWN, knowledge=knowledge, areas=areas)
-    return render(request, "gaps.html", {"groups": groups, "disliked": disliked, "days": days, "nav": "gaps"})
+    return render(request, "gaps.html", {"groups": groups, "missed": missed, "disliked": disliked, "days": days,
+                                         "nav": "gaps"})
 
 
 def action_label(action: str) -> str:

@@ -1,5 +1,6 @@
 """What curators learn from: `GET /api/v1/questions/unanswered` (similar gaps grouped, biggest first) and
-`GET /api/v1/questions/disliked` (answers with most 👎, with their 👍). Bearer token, any role; households' words
+`GET /api/v1/questions/disliked` (answers with most 👎, with their 👍) and `GET /api/v1/questions/missed` (answers
+marked "Không đúng ý tôi", with the questions they were given to). Bearer token, any role; households' words
 are theirs, so each official reads only what households of the areas in their scope asked (admins: everything,
 including questions from households that chose no hamlet)."""
 
@@ -10,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentOfficial, KnowledgeDep, SessionDep, errors
-from core.handoff.learning import disliked_entries, unanswered_groups
+from core.handoff.learning import disliked_entries, missed_entries, unanswered_groups
 from core.officials.accounts import visible_areas
 from core.settings import get_settings
 
@@ -38,4 +39,14 @@ async def disliked(official: CurrentOfficial, session: SessionDep, knowledge: Kn
     window = days or get_settings().learning_window_days
     entries = await disliked_entries(session, days=window, limit=limit, knowledge=knowledge,
                                      areas=await visible_areas(session, official))
+    return {"days": window, "entries": [e.public() for e in entries]}
+
+
+@router.get("/missed")
+async def missed(official: CurrentOfficial, session: SessionDep, knowledge: KnowledgeDep, days: Days = None,
+                 limit: Limit = 20) -> dict:
+    """Wrong answers: entries households marked "Không đúng ý tôi", most first, with the questions asked."""
+    window = days or get_settings().learning_window_days
+    entries = await missed_entries(session, days=window, limit=limit, knowledge=knowledge,
+                                   areas=await visible_areas(session, official))
     return {"days": window, "entries": [e.public() for e in entries]}

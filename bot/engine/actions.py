@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
-from bot.engine import mydata
+from bot.engine import answers, mydata
 from bot.engine.commands import Command
 from bot.engine.context import Context
 from bot.engine.flows import get_flow, hamlet
 from bot.engine.render import menu_button, menu_buttons, menu_reply
 from bot.engine.subscriptions import recent_bulletins, subscribe, subscriptions_of, unsubscribe
 from bot.engine.types import Button, Reply
+from core import clock
 from core import ui_texts as texts
 from core.places.areas import HAMLET, get_area, place_label, resolve_area
 from core.settings import get_settings
@@ -18,13 +20,26 @@ from core.settings import get_settings
 # What a start payload may hold: Telegram deep links allow A-Z, a-z, 0-9, _ and - (up to 64 characters).
 START_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
+ASK_HAMLET_AGAIN_AFTER = timedelta(days=7)
+
+
+def skipped_recently(ctx: Context) -> bool:
+    """Whether the household tapped "Bỏ qua" on "Bạn ở ấp nào?" less than a week ago (then we do not ask again)."""
+    raw = ctx.state.get("hamlet_skipped_at")
+    try:
+        skipped = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return False
+    return skipped is not None and clock.now() - skipped < ASK_HAMLET_AGAIN_AFTER
+
 
 async def welcome(ctx: Context) -> list[Reply]:
-    """The welcome; then "Bạn ở ấp nào?" when the hamlet is not known yet, else the menu."""
+    """The welcome; then "Bạn ở ấp nào?" when the hamlet is not known yet (at most once a week after a skip),
+    else the menu."""
     ctx.end_flow()
     first_time = not ctx.state.get("welcomed")
     ctx.state["welcomed"] = True
-    if ctx.contact.hamlet_code:
+    if ctx.contact.hamlet_code or skipped_recently(ctx):
         key = "engine.welcome" if first_time else "engine.welcome_back"
         return [menu_reply(texts.get(key))]
     return [Reply(texts.get("engine.welcome")), *await hamlet.ask(ctx)]
@@ -129,6 +144,8 @@ async def run_command(ctx: Context, command: Command) -> list[Reply]:
         return await bulletins_command(ctx)
     if name == "mydata":
         return await mydata_command(ctx)
+    if name == "listen":
+        return answers.say(ctx) or [menu_reply()]
     flow = get_flow({"deletedata": "delete"}.get(name, name))
     if flow is not None:
         return await flow.start(ctx, command.argument)

@@ -5,13 +5,16 @@ To record feedback with the question it is about, the folded questions of the la
 folded and redacted (no phone, ID or account numbers: core/privacy.py), the household's hamlet, which decides
 which officials may read it, and the contact id, only so that /xoadulieu can erase the text.
 `state["rated"]` remembers recently rated entries so a double tap counts once.
+
+"Không đúng ý tôi" records a `miss` (the question and the entry wrongly given) for the officials' gaps page,
+then offers the next two entries the search found for the question, and "Hỏi cán bộ".
 """
 
 from __future__ import annotations
 
-from bot.engine import payloads
+from bot.engine import answer_view, payloads
 from bot.engine.context import Context
-from bot.engine.render import answer_reply, entry_reply, menu_button
+from bot.engine.render import RELATED, answer_reply, details_reply, entry_reply, label, menu_button, related_to
 from bot.engine.types import Button, Reply
 from core import clock
 from core import ui_texts as texts
@@ -24,6 +27,7 @@ from core.privacy import redact
 KEEP_ANSWERED = 5
 KEEP_RATED = 30
 MAX_FOLDED_QUESTION = 1000
+ALTERNATIVES = 2
 
 
 async def area_codes(ctx: Context) -> set[str]:
@@ -86,3 +90,49 @@ def feedback(ctx: Context, vote: str, ref: str) -> list[Reply] | None:
         return [Reply(texts.get("engine.feedback.up"), [[menu_button()]])]
     buttons = [[Button(texts.get("engine.menu.hoi_can_bo"), "f:handoff"), menu_button()]]
     return [Reply(texts.get("engine.feedback.down"), buttons)]
+
+
+def details(ctx: Context, ref: str) -> list[Reply] | None:
+    """"Xem thêm": the rest of an entry, "Cần gì / Hỏi ai / Ở đâu" and its source."""
+    entry = payloads.find_entry(ctx.knowledge.by_id, ref)
+    if entry is None or not entry.in_force(clock.today()):
+        return None
+    return [details_reply(entry)]
+
+
+def wrong(ctx: Context, ref: str) -> list[Reply] | None:
+    """"Không đúng ý tôi": record a miss (once), then the next two candidates and "Hỏi cán bộ"."""
+    entry = payloads.find_entry(ctx.knowledge.by_id, ref)
+    if entry is None:
+        return None
+    answered = ctx.state.get("answered", [])
+    question = next((a.get("q", "") for a in answered if a.get("e") == entry.id), "")
+    if entry.id not in ctx.state.get("rated", []):
+        ctx.session.add(_feedback(ctx, "miss", entry.id, question))
+        ctx.state["rated"] = [*ctx.state.get("rated", []), entry.id][-KEEP_RATED:]
+    ctx.state["answered"] = [a for a in answered if a.get("e") != entry.id]
+    if question:
+        ctx.state["last_question"] = question
+    if question:
+        hits = ctx.knowledge.search(question, on=clock.today(), limit=ALTERNATIVES + RELATED)
+        others = [h.entry for h in hits if h.entry.id != entry.id]
+    else:
+        others = related_to(ctx.knowledge, entry)
+    rows = [[Button(label(e.title), f"e:{payloads.entry_ref(e.id)}")] for e in others[:ALTERNATIVES]]
+    rows.append([Button(texts.get("engine.menu.hoi_can_bo"), "f:handoff"), menu_button()])
+    key = "engine.answer.wrong" if others else "engine.answer.wrong_none"
+    return [Reply(texts.get(key), rows)]
+
+
+def say(ctx: Context, ref: str = "") -> list[Reply] | None:
+    """The gist of an entry (by default the last one answered) as a voice message, its text for the captions."""
+    if not ref:
+        answered = ctx.state.get("answered", [])
+        if not answered:
+            return [Reply(texts.get("engine.voice.nothing"), [[menu_button()]])]
+        ref = payloads.entry_ref(answered[-1].get("e", ""))
+    entry = payloads.find_entry(ctx.knowledge.by_id, ref)
+    if entry is None:
+        return None
+    speech = answer_view.view(entry).speech
+    return [Reply(speech, [[menu_button()]], voice=speech)]

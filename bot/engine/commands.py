@@ -2,7 +2,8 @@
 
 A slash command may carry an argument (`/dangky ấp Thạnh An`). Without a slash only whole phrases count, so a
 question such as "đăng ký hộ nghèo thế nào" stays a question; "đăng ký nhận tin ấp …" and "đăng ký ấp …" are
-the plain forms that carry a hamlet. Matching is on folded text, except words whose folded form is another
+the plain forms that carry a hamlet, also after a polite opening ("tui muốn đăng ký nhận tin ấp Thạnh Bình",
+"cho tôi xem bản tin"). Matching is on folded text, except words whose folded form is another
 common word ("dừng" folds to "dung", like "đúng" and "dùng"), which must be typed with their accents.
 """
 
@@ -25,6 +26,7 @@ SLASH_NAMES: dict[str, tuple[str, ...]] = {
     "deletedata": ("deletedata", "xoadulieu"),
     "handoff": ("hoicanbo", "ask"),
     "selfcheck": ("kiemtra", "kiemtrahongheo", "selfcheck"),
+    "listen": ("nghe", "doc", "docchotoinghe"),
 }
 # command → whole messages (folded) that mean it without a slash
 PLAIN_PHRASES: dict[str, tuple[str, ...]] = {
@@ -39,11 +41,17 @@ PLAIN_PHRASES: dict[str, tuple[str, ...]] = {
     "deletedata": ("xoa du lieu", "xoa du lieu cua toi", "xoa het du lieu"),
     "handoff": ("hoi can bo",),
     "selfcheck": ("kiem tra ho ngheo",),
+    "listen": ("doc cho toi nghe", "doc cho tui nghe", "doc cho tao nghe", "doc cho minh nghe", "doc cho nghe",
+               "doc to len", "doc lai cho toi nghe", "doc lai cho tui nghe", "doc giup toi", "doc giup tui",
+               "doc di", "nghe", "mo tieng", "doc bang giong noi"),
 }
 # Accented whole messages (lower case) for words that are ambiguous once folded.
 ACCENTED_PHRASES: dict[str, tuple[str, ...]] = {
     "unsubscribe": ("dừng", "dừng lại", "ngừng", "hủy", "huỷ"),
 }
+# Folded openings a household puts before a plain command ("tui muốn đăng ký nhận tin ấp …"), dropped first.
+POLITE_OPENINGS = ("tui muon", "toi muon", "tao muon", "minh muon", "em muon", "con muon", "chau muon",
+                   "cho tui", "cho toi", "cho minh", "cho em", "xin", "muon", "vui long", "lam on", "nho")
 # Plain prefixes (folded) after which the rest of the message names a hamlet.
 SUBSCRIBE_PREFIXES = ("dang ky nhan ban tin ap", "dang ky nhan tin ap", "dang ky ban tin ap", "dang ky nhan tin",
                       "dang ky ban tin", "dang ky ap", "dang ky khu vuc")
@@ -74,6 +82,7 @@ def parse_command(text: str) -> Command | None:
         return None
     lowered = _words(text.casefold())
     folded = fold(lowered)
+    text, lowered, folded = _without_opening(text, lowered, folded)
     for command, phrases in ACCENTED_PHRASES.items():
         if lowered in phrases:
             return Command(command)
@@ -84,6 +93,25 @@ def parse_command(text: str) -> Command | None:
         if folded.startswith(prefix + " "):
             return Command("subscribe", _tail(text, len(prefix.split())))
     return None
+
+
+def _without_opening(text: str, lowered: str, folded: str) -> tuple[str, str, str]:
+    """Drop polite openings ("tui muốn", "cho tôi", "xin") before a plain command, keeping the user's accents."""
+    skipped = 0
+    changed = True
+    while changed:
+        changed = False
+        for opening in POLITE_OPENINGS:
+            if folded.startswith(opening + " "):
+                count = len(opening.split())
+                skipped += count
+                folded = " ".join(folded.split()[count:])
+                changed = True
+                break
+    if not skipped:
+        return text, lowered, folded
+    lowered = " ".join(lowered.split()[skipped:])
+    return _tail(text, skipped), lowered, folded
 
 
 def is_unknown_slash_command(text: str) -> bool:

@@ -84,6 +84,8 @@ async def _route(ctx: Context, created: bool) -> list[Reply]:
         return await actions.welcome(ctx)
     if inbound.kind == "unsupported":
         return [Reply(texts.get("engine.unsupported"), menu_buttons())]
+    if inbound.kind == "voice":
+        return [Reply(texts.get("engine.voice.incoming"), menu_buttons())]
     if inbound.kind == "button":
         return await _on_button(ctx, inbound.payload)
     if payloads.is_payload_text(inbound.text):
@@ -155,6 +157,12 @@ async def _run_button(ctx: Context, payload: payloads.Payload) -> list[Reply] | 
         return answers.feedback(ctx, arg, payload.arg(1))
     if kind == "ack":
         return await _acknowledge(ctx, arg)
+    if kind == "more":
+        return answers.details(ctx, arg)
+    if kind == "no":
+        return answers.wrong(ctx, arg)
+    if kind == "say":
+        return answers.say(ctx, arg) if arg else None
     if kind == "f":
         return await _flow_button(ctx, payload)
     if kind not in ("m", "t", "e", "ap", "c", "h", "skip", "cmd"):
@@ -209,4 +217,4 @@ async def _acknowledge(ctx: Context, raw_id: str) -> list[Reply] | None:
 
 
 _BUTTON_COMMANDS = frozenset({"start", "menu", "help", "subscribe", "unsubscribe", "bulletins", "mydata",
-                              "deletedata", "handoff", "selfcheck"})
+                              "deletedata", "handoff", "selfcheck", "listen"})

@@ -21,11 +21,18 @@ def _date(moment: datetime | None) -> str:
     return moment.astimezone(get_settings().tz).strftime("%d/%m/%Y") if moment else "—"
 
 
+def _account(channel: str) -> str:
+    """How the household is known on its channel, in words: the id itself (a hash on the web) means nothing to
+    a reader, so it is described, not shown."""
+    described = texts.all_texts().get(f"engine.mydata.channels.{channel}")
+    return described if isinstance(described, str) else channel
+
+
 async def describe(ctx: Context) -> str:
     """The plain listing: account, hamlet, subscriptions, kept questions, handoffs, self-checks, deliveries."""
     contact, session, get = ctx.contact, ctx.session, texts.get
     lines = [get("engine.mydata.heading"),
-             get("engine.mydata.account", channel=contact.channel, user_id=contact.user_id),
+             get("engine.mydata.account", how=_account(contact.channel)),
              get("engine.mydata.created", date=_date(contact.created_at)),
              get("engine.mydata.last_seen", date=_date(contact.last_inbound_at))]
     if contact.hamlet_code:

@@ -3,7 +3,8 @@
 Grammar (each ≤ 64 bytes): `m` menu · `t:<topic>[:<page>]` topic list · `e:<ref>` one entry ·
 `fb:u:<ref>` / `fb:d:<ref>` feedback · `ap[:<page>]` list communes · `c:<code>[:<page>]` hamlets of a commune ·
 `h:<code>` choose a hamlet · `skip` skip choosing · `cmd:<command>` a command · `f:<flow>[:<data>]` a flow's
-own button · `ack:<delivery id>` "Đã biết" on a bulletin.
+own button · `ack:<delivery id>` "Đã biết" on a bulletin · `more:<ref>` an answer's details ("Xem thêm") ·
+`no:<ref>` "Không đúng ý tôi" · `say:<ref>` read an answer aloud.
 An entry's ref is its id when it fits, else "~" + a short hash of the id: stable across restarts and content
 reloads, resolved by scanning the entries.
 """
@@ -65,4 +66,4 @@ def is_payload_text(text: str) -> bool:
 
 
 BARE_KINDS = frozenset({"m", "ap", "skip"})
-PAYLOAD_KINDS = frozenset({"m", "t", "e", "fb", "ap", "c", "h", "skip", "cmd", "f", "ack"})
+PAYLOAD_KINDS = frozenset({"m", "t", "e", "fb", "ap", "c", "h", "skip", "cmd", "f", "ack", "more", "no", "say"})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.engine import payloads
+from bot.engine import answer_view, payloads
 from bot.engine.types import Button, Reply
 from core import clock
 from core import ui_texts as texts
 from core.answers.content import Entry
 from core.answers.normalise import fold
-from core.answers.ranking import MAX_ANSWER_CHARS, Answer, KnowledgeBase, source_line_for
+from core.answers.ranking import Answer, KnowledgeBase
 
 # Menu topics: the payload's topic name → the content topics it lists.
 TOPIC_GROUPS: dict[str, tuple[str, ...]] = {
@@ -78,26 +78,35 @@ def topic_page(knowledge: KnowledgeBase, topic: str, page: int, area_codes: set[
     return Reply(heading, rows)
 
 
-def entry_text(entry: Entry) -> str:
-    """The entry's body and its source line, cut like the answer engine cuts answers."""
-    source_line = source_line_for(entry)
-    room = MAX_ANSWER_CHARS - len(source_line) - 2
-    body = entry.body if len(entry.body) <= room else entry.body[: room - 1].rstrip() + "…"
-    return f"{body}\n\n{source_line}"
+def entry_text(entry: Entry, note: str = "") -> str:
+    """The entry's first message: "Về: <title>", the gist and where to go (≤ 450 characters)."""
+    return answer_view.view(entry, note).gist
 
 
 def feedback_row(entry_id: str) -> list[Button]:
+    """👍 · 👎 · "Không đúng ý tôi" (the answer is about something else: show other entries, record a miss)."""
     ref = payloads.entry_ref(entry_id)
     return [Button(texts.get("engine.buttons.useful"), f"fb:u:{ref}"),
-            Button(texts.get("engine.buttons.not_useful"), f"fb:d:{ref}")]
+            Button(texts.get("engine.buttons.not_useful"), f"fb:d:{ref}"),
+            Button(texts.get("engine.buttons.wrong"), f"no:{ref}")]
 
 
 def entry_buttons(entry_id: str, related: list[Entry]) -> list[list[Button]]:
-    """👍/👎, then up to three related entries, then the menu."""
-    rows = [feedback_row(entry_id)]
+    """Xem thêm · Nghe, then 👍/👎/Không đúng ý tôi, then up to three related entries, then the menu."""
+    ref = payloads.entry_ref(entry_id)
+    rows = [[Button(texts.get("engine.buttons.more"), f"more:{ref}"),
+             Button(texts.get("engine.buttons.listen"), f"say:{ref}")],
+            feedback_row(entry_id)]
     rows += [[Button(label(e.title), f"e:{payloads.entry_ref(e.id)}")] for e in related[:RELATED]]
     rows.append([menu_button()])
     return rows
+
+
+def details_reply(entry: Entry) -> Reply:
+    """What "Xem thêm" shows: the rest of the entry, "Cần gì / Hỏi ai / Ở đâu", and its source line."""
+    ref = payloads.entry_ref(entry.id)
+    return Reply(answer_view.view(entry).details,
+                 [[Button(texts.get("engine.buttons.listen"), f"say:{ref}"), menu_button()]])
 
 
 def related_to(knowledge: KnowledgeBase, entry: Entry) -> list[Entry]:
@@ -117,8 +126,12 @@ def titled_entries(knowledge: KnowledgeBase, titles: list[str]) -> list[Entry]:
 
 def answer_reply(knowledge: KnowledgeBase, answer: Answer) -> Reply:
     """An answer with its buttons: feedback and related entries, or on a fallback the way to a person."""
-    if answer.kind == "answer" and answer.entry_id:
-        return Reply(answer.answer, entry_buttons(answer.entry_id, titled_entries(knowledge, answer.suggestions)))
+    entry = knowledge.by_id.get(answer.entry_id) if answer.kind == "answer" and answer.entry_id else None
+    if entry is not None:
+        # A second intent ("vay vốn nuôi heo"): the answer says so, and that entry is the first related button.
+        also = [knowledge.by_id[e].title for e in answer.also if e in knowledge.by_id]
+        note = texts.get("answer.also", title=also[0]) if also else ""
+        return Reply(entry_text(entry, note), entry_buttons(entry.id, titled_entries(knowledge, answer.suggestions)))
     if answer.kind == "fallback":
         rows = [[Button(label(e.title), f"e:{payloads.entry_ref(e.id)}")]
                 for e in titled_entries(knowledge, answer.suggestions)[:RELATED]]

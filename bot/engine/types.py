@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-InboundKind = Literal["text", "button", "start", "follow", "unfollow", "unsupported"]
+InboundKind = Literal["text", "button", "start", "follow", "unfollow", "voice", "unsupported"]
 CALLBACK_MAX_BYTES = 64  # Telegram's callback_data limit; Zalo payloads are kept as short
 
 
@@ -23,10 +23,15 @@ class Button:
 
 @dataclass
 class Reply:
-    """One message to the household: text and optional rows of buttons."""
+    """One message to the household: text and optional rows of buttons.
+
+    `voice`, when set, is text to send as a voice message (Telegram) or to read aloud (web); a channel that
+    cannot play audio shows `text` instead.
+    """
 
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
+    voice: str | None = None
 
     def all_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
@@ -37,7 +42,8 @@ class Inbound:
     """A message or tap from a household, whatever channel it came through.
 
     kind: "text" (free text or a command), "button" (a tap; `payload` holds `Button.data`), "start"
-    (first contact), "follow"/"unfollow" (Zalo OA), "unsupported" (sticker, photo, voice, location…).
+    (first contact), "follow"/"unfollow" (Zalo OA), "voice" (a voice or audio message: the bot cannot listen
+    yet), "unsupported" (sticker, photo, location…).
     """
 
     channel: str

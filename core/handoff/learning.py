@@ -1,4 +1,5 @@
-"""Learning from what was asked: similar unanswered questions grouped with counts, answers with most 👎 first.
+"""Learning from what was asked: similar unanswered questions grouped with counts, answers with most 👎 first,
+and misses — answers a household said were not what it meant ("Không đúng ý tôi") — with the questions asked.
 
 Feedback rows keep folded, redacted text (bot/engine/answers.py writes them) and the asking household's hamlet:
 an official reads only the rows of the areas in their scope (`areas`); rows without a hamlet, only admins
@@ -150,15 +151,46 @@ async def disliked_entries(session: AsyncSession, *, days: int, limit: int, know
     for entry_id, downs, ups in (await session.exec(statement)).all():
         entry = knowledge.by_id.get(entry_id) if knowledge is not None else None
         found.append(EntryVotes(entry_id, entry.title if entry else None, int(downs), int(ups),
-                                await _disliked_wordings(session, entry_id, since, areas)))
+                                await _wordings(session, entry_id, "down", since, areas)))
     return found
 
 
-async def _disliked_wordings(session: AsyncSession, entry_id: str, since: datetime,
-                             areas: set[str] | None) -> list[str]:
+async def _wordings(session: AsyncSession, entry_id: str, kind: str, since: datetime,
+                    areas: set[str] | None) -> list[str]:
     statement = (select(Feedback.folded_question, func.count())
-                 .where(Feedback.entry_id == entry_id, Feedback.kind == "down", Feedback.folded_question != "",
+                 .where(Feedback.entry_id == entry_id, Feedback.kind == kind, Feedback.folded_question != "",
                         col(Feedback.created_at) >= since, _in(areas))
                  .group_by(col(Feedback.folded_question))
                  .order_by(func.count().desc(), col(Feedback.folded_question)).limit(EXAMPLES))
     return [text for text, _ in (await session.exec(statement)).all()]
+
+
+@dataclass(frozen=True)
+class Miss:
+    """An entry given to questions it did not answer: how often, and how those questions were asked."""
+
+    entry_id: str
+    title: str | None
+    count: int
+    questions: list[str]
+
+    def public(self) -> dict[str, Any]:
+        return {"entry_id": self.entry_id, "title": self.title, "count": self.count, "questions": self.questions}
+
+
+async def missed_entries(session: AsyncSession, *, days: int, limit: int, knowledge: KnowledgeBase | None = None,
+                         areas: set[str] | None = None) -> list[Miss]:
+    """Entries marked "Không đúng ý tôi" in the last `days` days from `areas` (None: all), most often first,
+    with the questions they were given to."""
+    since = clock.now() - timedelta(days=days)
+    count = func.count()
+    statement = (select(Feedback.entry_id, count)
+                 .where(Feedback.kind == "miss", col(Feedback.entry_id).is_not(None),
+                        col(Feedback.created_at) >= since, _in(areas))
+                 .group_by(col(Feedback.entry_id)).order_by(count.desc(), col(Feedback.entry_id)).limit(limit))
+    found = []
+    for entry_id, times in (await session.exec(statement)).all():
+        entry = knowledge.by_id.get(entry_id) if knowledge is not None else None
+        found.append(Miss(entry_id, entry.title if entry else None, int(times),
+                          await _wordings(session, entry_id, "miss", since, areas)))
+    return found

@@ -48,6 +48,10 @@ async def households_ask(client: TestClient) -> None:
         vote = "fb:d:" if user == "a" else "fb:u:"
         down = next(b.data for b in replies[0].all_buttons() if b.data.startswith(vote))
         await message(client, user, "button", down)
+    await message(client, "c", "text", "menu")
+    replies = await message(client, "c", "text", "xin giay chung nhan ho ngheo o dau")
+    wrong = next(b.data for b in replies[0].all_buttons() if b.data.startswith("no:"))
+    await message(client, "c", "button", wrong)
 
 
 def test_gaps_and_disliked_answers_are_listed_for_officials(client):
@@ -65,6 +69,8 @@ def test_gaps_and_disliked_answers_are_listed_for_officials(client):
     assert disliked[0]["title"] and disliked[0]["questions"] == [
         "ho ngheo vay von ngan hang chinh sach duoc bao nhieu"]
     assert client.get("/api/v1/questions/unanswered?limit=1", headers=headers).json()["groups"][0]["count"] == 3
+    [missed] = client.get("/api/v1/questions/missed", headers=headers).json()["entries"]
+    assert missed["count"] == 1 and missed["questions"] == ["xin giay chung nhan ho ngheo o dau"]
 
 
 def test_learning_needs_a_token_and_sane_parameters(client):

@@ -5,14 +5,16 @@
         fake.push_update(text_message(42, "/start"))
         calls = await fake.await_calls("sendMessage")   # or fake.wait_for(...) from synchronous code
 
-It speaks the documented protocol: `/bot<token>/<method>` with form, JSON or query parameters, answers
-`{"ok": true, "result": …}` or `{"ok": false, "error_code", "description", "parameters"}`; a wrong token is
-401, an unknown method 404 "Not Found" (what api.telegram.org answers; PTB maps it to `InvalidToken` outside
-`do_api_request`). It refuses what Telegram refuses (empty or > 4,096-character text, callback_data over 64
-bytes, unknown callback query ids, editing an unknown or unchanged message, getUpdates while a webhook is
-set). Switches: `rate_limit()` (429 with `parameters.retry_after`), `enforce_flood_limits()` (429 like
-Telegram's 30/s per bot and 1/s per chat), `block()` (403), `forget_chat()` (400 chat not found), `fail()`
-(any method, any status), `delay`. Every call is recorded; `rate_limited` counts 429s answered.
+It speaks the documented protocol: `/bot<token>/<method>` with form, JSON or query parameters, answers `{"ok":
+true, "result": …}` or `{"ok": false, "error_code", "description", "parameters"}`; a wrong token is 401, an
+unknown method 404 "Not Found" (what api.telegram.org answers; PTB maps it to `InvalidToken` outside
+`do_api_request`). It refuses what Telegram refuses (empty or > 4,096-character text, callback_data over 64 bytes,
+unknown callback query ids, editing an unknown or unchanged message, getUpdates while a webhook is set).
+`sendVoice` takes a multipart upload (an OGG Opus, MP3 or M4A file; the bytes are kept in the recorded call as
+`UploadedFile`) or a file_id it issued. Switches: `rate_limit()` (429 with `parameters.retry_after`),
+`enforce_flood_limits()` (429 like Telegram's 30/s per bot and 1/s per chat), `block()` (403), `forget_chat()`
+(400 chat not found), `fail()` (any method, any status), `delay`. Every call is recorded; `rate_limited` counts
+429s answered.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import json
 import socket
 import threading
 import time
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,11 +34,12 @@ import uvloop
 
 from core.logs import silence_access_log
 
-from .telegram_state import Call, TelegramState, fail
+from .telegram_state import Call, TelegramState, UploadedFile, fail
 from .telegram_updates import callback_query
 
 DEFAULT_TOKEN = "7000000001:AAFakeTokenForTests_abcdefghijklmnopqrs"
-CHAT_METHODS = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendChatAction", "deleteMessage"}
+CHAT_METHODS = {"sendMessage", "sendVoice", "editMessageText", "editMessageReplyMarkup", "sendChatAction",
+                "deleteMessage"}
 
 
 class FakeTelegramAPI(TelegramState):
@@ -194,12 +199,35 @@ def parse_params(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
         if not isinstance(decoded, dict):
             raise ValueError("JSON body is not an object")
         params.update(decoded)
+    elif body and "multipart/form-data" in content_type:
+        params.update(parse_multipart(content_type, body))
     elif body:
         params.update(parse_qsl(body.decode(), keep_blank_values=True))
     for key, value in params.items():
-        if isinstance(value, str) and value[:1] in "[{":
+        if isinstance(value, str) and value.startswith("attach://"):  # a file sent under another field name
+            params[key] = params.get(value.removeprefix("attach://"), value)
+        elif isinstance(value, str) and value[:1] in "[{":
             try:
                 params[key] = json.loads(value)
             except ValueError:
                 pass
     return params
+
+
+def parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """multipart/form-data (how files are uploaded to the Bot API): text fields as str, files as UploadedFile."""
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    if not message.is_multipart():
+        raise ValueError("not a multipart body")
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            fields[str(name)] = UploadedFile(filename, part.get_content_type(), data)
+        else:
+            fields[str(name)] = data.decode()
+    return fields

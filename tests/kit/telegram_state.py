@@ -17,9 +17,9 @@ from typing import Any
 from .telegram_updates import bot_user
 
 Answer = tuple[int, dict[str, Any]]
-METHODS = ["getMe", "getUpdates", "sendMessage", "answerCallbackQuery", "editMessageText", "editMessageReplyMarkup",
-           "deleteMessage", "sendChatAction", "setMyCommands", "getMyCommands", "deleteMyCommands", "setWebhook",
-           "deleteWebhook", "getWebhookInfo", "close", "logOut"]
+METHODS = ["getMe", "getUpdates", "sendMessage", "sendVoice", "answerCallbackQuery", "editMessageText",
+           "editMessageReplyMarkup", "deleteMessage", "sendChatAction", "setMyCommands", "getMyCommands",
+           "deleteMyCommands", "setWebhook", "deleteWebhook", "getWebhookInfo", "close", "logOut"]
 BLOCKED = {"blocked": "Forbidden: bot was blocked by the user", "deactivated": "Forbidden: user is deactivated"}
 
 
@@ -40,12 +40,27 @@ class Call:
 
     @property
     def text(self) -> str:
-        return str(self.params.get("text", ""))
+        return str(self.params.get("text", self.params.get("caption", "")))
 
     @property
     def buttons(self) -> list[list[dict[str, Any]]]:
         markup = self.params.get("reply_markup") or {}
         return markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file uploaded in a multipart request (sendVoice…)."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+
+# What sendVoice accepts (core.telegram.org/bots/api#sendvoice: "an .OGG file encoded with OPUS, or in .MP3
+# format, or in .M4A format"), by the file's first bytes.
+VOICE_MAGIC = (b"OggS", b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")
+CAPTION_MAX = 1024
 
 
 def ok(result: Any) -> Answer:
@@ -86,6 +101,7 @@ class TelegramState:
         self._flood: tuple[float, float, float] | None = None
         self._accepted: deque[float] = deque()
         self._last_send: dict[int, float] = {}
+        self.voice_files: dict[str, bytes] = {}  # file_id → the uploaded voice note
 
     # what the test does ------------------------------------------------------------------------------------
     def push_update(self, update: dict[str, Any], times: int = 1) -> int:
@@ -261,6 +277,37 @@ class TelegramState:
             return fail(400, "Bad Request: chat not found")
         message = {"message_id": next(self._message_ids), "from": self.me, "date": int(time.time()),
                    "chat": {"id": chat, "type": "private", "first_name": "Bà con"}, "text": text}
+        if markup:
+            message["reply_markup"] = markup
+        self._messages[(chat, message["message_id"])] = message
+        return ok(message)
+
+    def _sendVoice(self, params: dict[str, Any]) -> Answer:  # noqa: N802
+        voice = params.get("voice")
+        caption = str(params.get("caption") or "")
+        if len(caption) > CAPTION_MAX:
+            return fail(400, "Bad Request: message caption is too long")
+        if isinstance(voice, UploadedFile):
+            if not voice.data.startswith(VOICE_MAGIC) and voice.data[4:8] != b"ftyp":
+                return fail(400, "Bad Request: wrong file type: voice must be OGG Opus, MP3 or M4A")
+            file_id = f"AwACAgIAAxkBAAIV{next(self._message_ids)}"
+            self.voice_files[file_id] = voice.data
+        elif isinstance(voice, str) and voice in self.voice_files:
+            file_id = voice
+        else:
+            return fail(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        markup = params.get("reply_markup")
+        if _bad_markup(markup):
+            return fail(400, "Bad Request: BUTTON_DATA_INVALID")
+        chat = _chat_id(params)
+        if chat is None:
+            return fail(400, "Bad Request: chat not found")
+        message = {"message_id": next(self._message_ids), "from": self.me, "date": int(time.time()),
+                   "chat": {"id": chat, "type": "private", "first_name": "Bà con"},
+                   "voice": {"file_id": file_id, "file_unique_id": file_id[-8:], "duration": 1,
+                             "mime_type": "audio/ogg", "file_size": len(self.voice_files[file_id])}}
+        if caption:
+            message["caption"] = caption
         if markup:
             message["reply_markup"] = markup
         self._messages[(chat, message["message_id"])] = message

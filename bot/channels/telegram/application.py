@@ -14,6 +14,7 @@ from bot.channels.telegram.processor import PerChatUpdateProcessor
 from core import ui_texts as texts
 from core.answers.ranking import KnowledgeBase
 from core.settings import Settings
+from core.speech import get_speech_backend
 
 log = logging.getLogger(LOGGER_NAME)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
@@ -45,6 +46,7 @@ def build_application(settings: Settings, knowledge: KnowledgeBase, *, webhook: 
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data[handlers.KNOWLEDGE] = knowledge
+    application.bot_data[handlers.SPEECH] = get_speech_backend(settings)
     handlers.register(application)
     return application
 

@@ -34,6 +34,7 @@ from core.db import session_scope
 
 log = logging.getLogger(LOGGER_NAME)
 KNOWLEDGE = "knowledge"  # bot_data key of the KnowledgeBase the engine answers from
+SPEECH = "speech"  # bot_data key of the SpeechBackend that reads answers aloud (absent: voice replies as text)
 Context = ContextTypes.DEFAULT_TYPE
 
 
@@ -47,14 +48,14 @@ def register(application: Application) -> None:
 
 
 async def on_message(update: Update, context: Context) -> None:
-    """Text, commands, and what the bot cannot read (stickers, photos, voice…)."""
+    """Text, commands, voice messages (a kind word: the bot cannot listen yet), and what the bot cannot read."""
     message = update.message
     inbound = inbound_from_message(update, message) if message else None
     if inbound is None or message is None:
         return
     replies = await ask_engine(inbound, context)
     if replies is not None:
-        await send_replies(context.bot, message.chat.id, replies)
+        await send_replies(context.bot, message.chat.id, replies, context.bot_data.get(SPEECH))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -74,7 +75,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     if isinstance(query.message, Message):
         await _show_choice(query.message, query.data or "")
-    await send_replies(context.bot, query.from_user.id, replies)
+    await send_replies(context.bot, query.from_user.id, replies, context.bot_data.get(SPEECH))
 
 
 async def on_edited(update: Update, context: Context) -> None:

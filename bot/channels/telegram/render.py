@@ -1,4 +1,5 @@
-"""Engine `Reply` → Telegram messages: text cut at 4,096 characters, buttons as an inline keyboard."""
+"""Engine `Reply` → Telegram messages: text cut at 4,096 characters, buttons as an inline keyboard, and a reply
+that asks to be heard (`Reply.voice`) as a voice note (sendVoice, OGG Opus from `core.speech`)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 from bot.channels.base import split_text
 from bot.engine.types import Button, Reply
 from core import ui_texts as texts
+from core.speech import SpeechBackend, SpeechUnavailable
 
 log = logging.getLogger("bot.channels.telegram")
 
 MAX_BUTTONS_PER_ROW = 8  # more fit, but they become unreadable on a phone
 # Answers cite their sources as links; previews would bury the answer and cost the household data.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-# Button kinds that count once (👍/👎 feedback, "Đã biết" on a bulletin): after a tap their row shows ✓.
-ONE_SHOT_PREFIXES = ("fb:", "ack:")
+# Button kinds that count once (👍/👎, "Không đúng ý tôi", "Đã biết" on a bulletin): after a tap their row shows ✓.
+ONE_SHOT_PREFIXES = ("fb:", "ack:", "no:")
 CHOSEN_MARK = "✓ "
 
 
@@ -50,10 +52,33 @@ def messages(reply: Reply) -> list[OutboundMessage]:
     return [OutboundMessage(part, markup if i == len(parts) - 1 else None) for i, part in enumerate(parts)]
 
 
-async def send_replies(bot: Bot, chat_id: int | str, replies: list[Reply]) -> list[Message]:
-    """Send every reply in order; a Telegram error propagates after what was already sent."""
+async def send_voice(bot: Bot, chat_id: int | str, reply: Reply, speech: SpeechBackend | None) -> Message | None:
+    """A reply with `voice` as a voice note (OGG Opus, captioned with its text); None when no voice can be made,
+    so the caller sends the text instead (logged)."""
+    if speech is None or not reply.voice:
+        return None
+    try:
+        clip = await speech.synthesize(reply.voice)
+    except SpeechUnavailable as error:
+        log.warning("voice answer sent as text: %s", error)
+        return None
+    caption = reply.text if len(reply.text) <= MessageLimit.CAPTION_LENGTH else ""
+    return await bot.send_voice(chat_id=chat_id, voice=clip.data, filename=clip.filename, caption=caption or None,
+                                reply_markup=keyboard(reply.buttons))
+
+
+async def send_replies(bot: Bot, chat_id: int | str, replies: list[Reply],
+                       speech: SpeechBackend | None = None) -> list[Message]:
+    """Send every reply in order (a `voice` reply as a voice note when `speech` can make one); a Telegram error
+    propagates after what was already sent."""
     sent = []
     for reply in replies:
+        voice = await send_voice(bot, chat_id, reply, speech)
+        if voice is not None:
+            sent.append(voice)
+            continue
+        if reply.voice:
+            reply = Reply(f"{texts.get('engine.voice.no_audio')}\n\n{reply.text}", reply.buttons)
         for message in messages(reply):
             sent.append(await bot.send_message(chat_id=chat_id, text=message.text, reply_markup=message.keyboard,
                                                link_preview_options=NO_PREVIEW))

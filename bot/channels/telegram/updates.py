@@ -3,7 +3,8 @@
 - Text, including commands: kind "text" with the text as typed ("/dangky ấp Thạnh An"), so the engine parses
   commands the same way on every channel; `/start` (with or without a deep-link argument) is kind "start".
 - A tap on an inline button: kind "button" with the callback data as payload (a button without data → unsupported).
-- Anything the household sent that is not text (sticker, photo — even with a caption —, voice, video,
+- A voice message or an audio file: kind "voice" (the engine says kindly that it cannot listen yet).
+- Anything else the household sent that is not text (sticker, photo — even with a caption —, video,
   location, document, contact, poll…): kind "unsupported", so the engine answers politely.
 - Blocking the bot (`my_chat_member` → "kicked"): kind "unfollow", so subscriptions stop.
 - Service messages (pins, timers…), group chats and channels: None, ignored — giamngheo talks to households
@@ -28,6 +29,8 @@ def inbound_from_message(update: Update, message: Message) -> Inbound | None:
     if message.text is not None:
         kind = "start" if _is_start(message) else "text"
         return Inbound(CHANNEL, user_id, kind, text=message.text, message_id=event_id)
+    if message.voice or message.audio or message.video_note:
+        return Inbound(CHANNEL, user_id, "voice", message_id=event_id)
     if _has_content(message):
         return Inbound(CHANNEL, user_id, "unsupported", message_id=event_id)
     return None

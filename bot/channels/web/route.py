@@ -61,6 +61,7 @@ class ButtonOut(BaseModel):
 class ReplyOut(BaseModel):
     text: str
     buttons: list[list[ButtonOut]]
+    voice: str | None = Field(default=None, description="Text the page reads aloud (speechSynthesis, vi-VN).")
 
 
 class ChatResponse(BaseModel):

@@ -56,6 +56,10 @@ def render(replies: list[Reply], *, button_type: str = "oa.query.show") -> list[
 
 
 def _render_reply(reply: Reply, button_type: str) -> list[OutgoingMessage]:
+    if reply.voice:
+        # The OA API documented in channels.md has no audio upload, so a read-aloud request degrades to its text.
+        log.warning("zalo cannot send a voice message: sending the text instead")
+        reply = Reply(f"{texts.get('engine.voice.no_audio')}\n\n{reply.text}", reply.buttons)
     buttons = reply.all_buttons()
     shown, overflow = _fit_buttons(buttons)
     text = reply.text.strip()

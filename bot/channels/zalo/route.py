@@ -17,10 +17,10 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from core.http_errors import errors
 from bot.channels.zalo import ZaloService
 from bot.channels.zalo.webhook import is_fresh, parse_event, signed_timestamp
 from core import clock
+from core.http_errors import errors
 from core.http_limits import loads_bounded
 from core.settings import get_settings
 

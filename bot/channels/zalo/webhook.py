@@ -20,7 +20,7 @@ from core.safe_text import is_safe_id, scrub
 
 log = logging.getLogger(__name__)
 
-EventKind = Literal["text", "follow", "unfollow", "unsupported"]
+EventKind = Literal["text", "follow", "unfollow", "voice", "unsupported"]
 
 # Messages a household sends that we cannot read: a polite reply says so.
 UNSUPPORTED_EVENTS = frozenset({
@@ -130,7 +130,8 @@ def parse_event(body: dict[str, Any]) -> ZaloEvent | None:
         return None
     if name == "user_send_text" and isinstance(message.get("text"), str):
         return ZaloEvent(_key(str(msg_id)), "text", user_id, scrub(message["text"]), str(msg_id))
-    return ZaloEvent(_key(str(msg_id)), "unsupported", user_id, "", str(msg_id))
+    kind = "voice" if name == "user_send_audio" else "unsupported"  # a voice note: "cannot listen yet"
+    return ZaloEvent(_key(str(msg_id)), kind, user_id, "", str(msg_id))
 
 
 # Ids are stored: the sender in contact.user_id, the msg_id in the event key (hashed when long, see `_key`).

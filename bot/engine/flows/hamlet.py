@@ -2,7 +2,9 @@
 
 Buttons (`ap[:page]` communes, `c:<code>[:page]` a commune's hamlets, `h:<code>` a hamlet, `skip`) work at any
 time; while this flow is active a typed message is read as a place name. A typed message that names no place
-but is a question the answer engine knows is declined, so the household gets its answer.
+but is a question (the answer engine knows it, or it reads like one) is declined, so the household gets its
+answer instead of "Bạn ở ấp nào?" again. After "Bỏ qua" the question comes back at most once a week
+(`actions.skipped_recently`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from core.places.areas import HAMLET, child_areas, get_area, list_communes_with_
 
 NAME = "hamlet"
 PAGE_SIZE = 8
+MAX_PLACE_WORDS = 6
 
 
 def _skip_button() -> Button:
@@ -121,14 +124,20 @@ async def start(ctx: Context, argument: str = "") -> list[Reply]:
     return await ask(ctx, text=texts.get("engine.hamlet.not_found", query=argument))
 
 
+def looks_like_a_question(text: str) -> bool:
+    """More than a place name: a question mark, or more words than any hamlet's name ("ấp Thạnh An Hòa Tiến")."""
+    return "?" in text or len(text.split()) > MAX_PLACE_WORDS
+
+
 async def step(ctx: Context) -> list[Reply] | None:
-    """A typed place name; a question the answer engine knows is declined so it gets answered."""
+    """A typed place name; a question is declined so it gets answered (or an honest fallback), not re-asked."""
     text = ctx.inbound.text
     resolution = await resolve_place(ctx.session, text)
     if resolution.outcome in ("suggest", "none") and not opens_like_a_place(text):
-        # Not clearly a place: a question the answer engine knows (or small talk) is answered instead.
+        # Not clearly a place: a question the answer engine knows (or small talk) is answered instead, and
+        # so is anything that names no place and reads like a question, even one the engine cannot answer.
         kind = ctx.knowledge.answer(text, on=clock.today()).kind
-        if kind == "answer" or (resolution.outcome == "none" and kind != "fallback"):
+        if kind == "answer" or (resolution.outcome == "none" and (kind != "fallback" or looks_like_a_question(text))):
             return None
     replies = await from_text(ctx, text, resolution)
     if replies is not None:

@@ -61,6 +61,8 @@ async def _feedback(entry_id: str) -> None:
         for kind in ("down", "down", "up"):
             session.add(Feedback(kind=kind, entry_id=entry_id, folded_question="ho ngheo la gi", channel="web",
                                  area_code=AP_MOT, created_at=clock.now()))
+        session.add(Feedback(kind="miss", entry_id=entry_id, folded_question="xin giay chung nhan ho ngheo",
+                             channel="web", area_code=AP_MOT, created_at=clock.now()))
 
 
 def test_the_gaps_show_the_biggest_unanswered_groups_and_the_most_disliked_answers(page: Page) -> None:
@@ -69,9 +71,11 @@ def test_the_gaps_show_the_biggest_unanswered_groups_and_the_most_disliked_answe
     page.call(_feedback, entry_id)
     page.sign_in("viewer")
     gaps = text_of(page.get("/officials/gaps"))
-    unanswered = gaps.split('id="unanswered"')[1].split('id="disliked"')[0]
+    unanswered = gaps.split('id="unanswered"')[1].split('id="missed"')[0]
     assert unanswered.index("vay von nuoi bo") < unanswered.index("xin tro cap tet")
     assert "3 lần" in unanswered and "1 lần" in unanswered
+    missed = gaps.split('id="missed"')[1].split('id="disliked"')[0]  # "Không đúng ý tôi": a wrong answer
+    assert knowledge.by_id[entry_id].title in missed and "«xin giay chung nhan ho ngheo»" in missed
     disliked = gaps.split('id="disliked"')[1]
     assert knowledge.by_id[entry_id].title in disliked and "👎 2 · 👍 1" in disliked
     assert "hoi o xa khac" not in gaps  # another commune's households: not this viewer's to read

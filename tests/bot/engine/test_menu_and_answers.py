@@ -23,19 +23,19 @@ async def test_a_topic_lists_its_entries_in_pages_and_an_entry_opens(household, 
     loans = sorted(e.title for e in knowledge.entries if e.topic == "vay-von")
     assert "Vay vốn (trang 1/" in household.text()
     first_page = household.labels()
-    assert len(first_page) == 6 + 2  # six entries, "Xem thêm ›" and the menu
-    assert "Xem thêm ›" in first_page
+    assert len(first_page) == 6 + 2  # six entries, "Trang sau ›" and the menu
+    assert "Trang sau ›" in first_page
     seen = set(first_page[:6])
-    while "Xem thêm ›" in household.labels():
-        await household.tap("Xem thêm ›")
-        seen |= {label for label in household.labels() if label not in ("Xem thêm ›", "‹ Trang trước", "☰ Menu")}
+    while "Trang sau ›" in household.labels():
+        await household.tap("Trang sau ›")
+        seen |= {label for label in household.labels() if label not in ("Trang sau ›", "‹ Trang trước", "☰ Menu")}
     assert "‹ Trang trước" in household.labels()
     assert len(seen) == len(loans)
     await household.press(household.button("‹ Trang trước").data)
     title = household.labels()[0]
     replies = await household.tap(title)
-    assert "Nguồn:" in replies[0].text.splitlines()[-1]
-    assert household.labels()[:2] == ["👍 Hữu ích", "👎 Chưa đúng"]
+    assert replies[0].text.startswith("Về: ")
+    assert household.labels()[:5] == ["📖 Xem thêm", "🔊 Nghe", "👍 Hữu ích", "👎 Chưa hay", "🤔 Không đúng ý tôi"]
 
 
 async def test_public_services_list_online_safety_too(household, knowledge):
@@ -43,8 +43,8 @@ async def test_public_services_list_online_safety_too(household, knowledge):
     await household.tap("Dịch vụ công")
     pages = []
     pages += household.labels()
-    while "Xem thêm ›" in household.labels():
-        await household.tap("Xem thêm ›")
+    while "Trang sau ›" in household.labels():
+        await household.tap("Trang sau ›")
         pages += household.labels()
     topics = {e.topic for e in knowledge.entries if e.title in pages or e.title[:59] + "…" in pages}
     assert topics == {"dich-vu-cong", "an-toan-mang"}
@@ -62,14 +62,16 @@ async def test_an_answer_comes_with_source_feedback_buttons_and_related_topics(h
     await household.say("menu")
     replies = await household.say("hộ nghèo được vay vốn bao nhiêu")
     assert len(replies) == 1
-    assert replies[0].text.splitlines()[-1].startswith("Nguồn:")
+    assert replies[0].text.startswith("Về: Vay vốn cho hộ nghèo\n")
     labels = household.labels()
-    assert labels[:2] == ["👍 Hữu ích", "👎 Chưa đúng"]
-    assert 1 <= len(labels) - 3 <= 3 and labels[-1] == "☰ Menu"
-    related = household.button(labels[2])
+    assert labels[:5] == ["📖 Xem thêm", "🔊 Nghe", "👍 Hữu ích", "👎 Chưa hay", "🤔 Không đúng ý tôi"]
+    assert 1 <= len(labels) - 6 <= 3 and labels[-1] == "☰ Menu"
+    related = household.button(labels[5])
     assert related.data.startswith("e:")
     await household.press(related.data)
-    assert "Nguồn:" in household.text()
+    assert household.text().startswith("Về: ")
+    details = await household.tap("Xem thêm")
+    assert details[0].text.splitlines()[-1].startswith("Nguồn:")
 
 
 async def test_thumbs_up_is_stored_once_with_the_folded_question_linked_only_for_deletion(household):
@@ -106,11 +108,13 @@ async def test_an_unanswerable_question_is_recorded_and_offers_an_official(house
     assert replies and "đã cũ" not in household.text()  # the registered "handoff" flow took it
 
 
-async def test_help_lists_the_commands(household):
+async def test_help_lists_what_to_type_in_words_and_suggests_no_slash_command(household):
     await household.say("menu")
     await household.say("/huongdan")
-    for command in ("/dangky", "/huydangky", "/bantin", "/dulieucuatoi", "/xoadulieu"):
-        assert command in household.text()
+    for phrase in ("đăng ký nhận tin ấp", "hủy đăng ký", "bản tin", "đọc cho tôi nghe", "dữ liệu của tôi",
+                   "xóa dữ liệu"):
+        assert f'"{phrase}' in household.text()
+    assert "/" not in household.text()  # the web chat has no command menu: words work on every channel
     await household.tap("Về giamngheo")
     assert "Về giamngheo" in household.text()
 
@@ -118,4 +122,4 @@ async def test_help_lists_the_commands(household):
 async def test_an_unknown_command_says_so(household):
     await household.say("menu")
     await household.say("/abc")
-    assert '"/abc"' in household.text() and "/huongdan" in household.text()
+    assert '"/abc"' in household.text() and "hướng dẫn" in household.text()

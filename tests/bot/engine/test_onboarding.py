@@ -1,8 +1,11 @@
 """First contact: the welcome, "Bạn ở ấp nào?", and choosing the hamlet by button or by name."""
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from bot.engine.types import Inbound
+from core import clock
 from core.db import session_scope
 from core.models import Area, Contact, Subscription
 from core.places.names import search_key
@@ -102,13 +105,13 @@ async def test_skipping_leaves_no_hamlet_and_shows_the_menu(household):
     contact, subscriptions = await stored()
     assert contact.hamlet_code is None and subscriptions == []
     await household.say("vay vốn hộ nghèo")  # no longer read as a place
-    assert "Nguồn:" in household.text()
+    assert household.text().startswith("Về: ")
 
 
 async def test_a_question_while_asked_for_the_hamlet_is_answered(household):
     await household.start()
     replies = await household.say("hộ nghèo được vay vốn bao nhiêu")
-    assert "Nguồn:" in replies[0].text
+    assert replies[0].text.startswith("Về: ")
     contact, _ = await stored()
     assert contact.hamlet_code is None and "flow" not in contact.state
 
@@ -116,7 +119,7 @@ async def test_a_question_while_asked_for_the_hamlet_is_answered(household):
 async def test_a_first_message_question_is_answered_between_welcome_and_hamlet_question(household):
     replies = await household.say("hộ nghèo được vay vốn bao nhiêu")
     assert "giamngheo" in replies[0].text
-    assert "Nguồn:" in replies[1].text
+    assert replies[1].text.startswith("Về: ")
     assert "Bạn ở ấp nào?" in replies[-1].text
 
 
@@ -146,10 +149,10 @@ async def test_a_commune_with_many_hamlets_pages_them(household):
     await household.start()
     await household.tap("Xã Long Mỹ")
     first = household.labels()
-    assert first[:3] == ["Ấp 1", "Ấp 2", "Ấp 3"] and "Xem thêm ›" in first
+    assert first[:3] == ["Ấp 1", "Ấp 2", "Ấp 3"] and "Trang sau ›" in first
     seen = [label for label in first if label.startswith("Ấp")]
-    while "Xem thêm ›" in household.labels():
-        await household.tap("Xem thêm ›")
+    while "Trang sau ›" in household.labels():
+        await household.tap("Trang sau ›")
         seen += [label for label in household.labels() if label.startswith("Ấp")]
     assert len(seen) == 22 == len(set(seen))  # 20 numbered, Long Bình and Thạnh An
     await household.tap("Ấp 20")
@@ -162,3 +165,32 @@ async def test_huy_while_asked_for_the_hamlet_skips_the_question_without_unsubsc
     await household.say("hủy")
     assert "Không sao. Khi nào muốn nhận bản tin" in household.text()
     assert household.labels()  # the menu
+
+
+async def test_after_skipping_the_hamlet_question_comes_back_only_after_a_week(household, monkeypatch):
+    await household.start()
+    await household.tap("Bỏ qua")
+    again = await household.start()  # the web page sends "start" on every visit
+    assert "Bạn ở ấp nào?" not in household.text() and "Vay vốn" in household.labels() and len(again) == 1
+    later = clock.now() + timedelta(days=8)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    await household.start()
+    assert "Bạn ở ấp nào?" in household.text()
+
+
+async def test_a_question_the_bot_cannot_answer_at_the_hamlet_prompt_is_not_read_as_a_place(household):
+    await household.start()
+    replies = await household.say("giá lúa hôm nay ở chợ bao nhiêu một ký vậy")
+    assert "chưa tìm thấy nơi nào" not in household.text()
+    assert "chưa có thông tin chắc chắn" in replies[0].text
+    await household.say("ấp Thạnh Hòa")  # the flow ended, but a place typed later still sets the hamlet
+    contact, _ = await stored()
+    assert contact.hamlet_code == "31338-thanh-hoa"
+
+
+async def test_a_polite_subscribe_sentence_subscribes(household):
+    await household.say("menu")
+    await household.say("tui muốn đăng ký nhận tin ấp Thạnh Hòa")
+    assert "Đã ghi nhận: bạn ở Ấp Thạnh Hòa" in household.text()
+    contact, subscriptions = await stored()
+    assert contact.hamlet_code == "31338-thanh-hoa" and len(subscriptions) == 1

@@ -124,7 +124,7 @@ async def test_stale_or_never_sent_button_data_gets_a_polite_reply_and_the_menu(
 async def test_a_page_beyond_the_last_shows_the_last_page(household):
     await household.start()
     await household.press("t:vay-von:99")
-    assert "Xem thêm ›" not in household.labels() and "‹ Trang trước" in household.labels()
+    assert "Trang sau ›" not in household.labels() and "‹ Trang trước" in household.labels()
 
 
 async def test_a_button_code_typed_as_text_acts_as_the_tap(household):

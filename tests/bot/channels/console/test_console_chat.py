@@ -69,9 +69,9 @@ async def test_the_whole_journey_in_the_terminal(places, knowledge):
     for place in ("Ấp Thạnh Hòa, Xã Hỏa Lựu", "Ấp Thạnh An, Xã Hỏa Lựu", "Ấp Thạnh Lợi, Xã Hỏa Lựu",
                   "Ấp Thạnh An, Xã Long Mỹ"):
         assert f"Đã ghi nhận: bạn ở {place}" in transcript
-    assert "Nguồn:" in transcript and "Cảm ơn bạn!" in transcript
+    assert "Về: Vay vốn" in transcript and "Cảm ơn bạn!" in transcript
     assert "Chưa có bản tin nào gửi cho Ấp Thạnh An, Xã Long Mỹ" in transcript
-    assert "kênh console, mã người dùng tester" in transcript
+    assert "Tài khoản: cửa sổ dòng lệnh" in transcript and "tester" not in transcript  # no ids shown
     assert "Đã xóa hết dữ liệu của bạn" in transcript
     assert await count(Contact) == 0 and await count(Subscription) == 0 and await count(Delivery) == 0
     assert await count(Feedback, Feedback.kind == "up") == 1
@@ -97,7 +97,7 @@ def test_giamngheo_chat_reads_piped_stdin(database):
     assert result.returncode == 0, result.stderr.decode()
     assert "Bạn ở ấp nào?" in out  # the welcome, with the real map's communes
     assert "[1] Vay vốn" in out and "Vay vốn (trang 1/" in out
-    assert "Nguồn:" in out and "Tin nhắn đang trống" in out
+    assert "Về: " in out and "Tin nhắn đang trống" in out
 
 
 def test_giamngheo_chat_survives_bytes_that_are_not_utf8(database):

@@ -93,11 +93,34 @@ async def test_choosing_a_hamlet_by_buttons_subscribes_the_household(telegram):
     assert subscription.active and subscription.contact_id == contact.id
 
 
-async def test_free_text_gets_an_answer_with_its_source_line(telegram):
+async def test_free_text_gets_an_answer_with_its_title_and_the_source_one_tap_away(telegram):
     await onboard(telegram)
     [answer] = await say(telegram, "hộ nghèo vay vốn ngân hàng chính sách")
-    assert "Nguồn:" in answer.text
+    assert answer.text.startswith("Về: ") and len(answer.text) <= 450
     assert any(d.startswith("fb:u:") for d in button_data(answer))
+    assert all(len(d.encode()) <= 64 for d in button_data(answer))
+    [details] = await tap(telegram, next(d for d in button_data(answer) if d.startswith("more:")))
+    assert details.text.splitlines()[-1].startswith("Nguồn:")
+
+
+async def test_read_aloud_sends_an_ogg_opus_voice_note_made_by_espeak(telegram):
+    await onboard(telegram)
+    [answer] = await say(telegram, "hộ nghèo vay vốn ngân hàng chính sách")
+    telegram.tap(CHAT, next(d for d in button_data(answer) if d.startswith("say:")))
+    [voice] = await telegram.await_calls("sendVoice", chat_id=CHAT, within=60)
+    audio = voice.params["voice"]
+    assert voice.status == 200 and audio.data[:4] == b"OggS" and b"OpusHead" in audio.data[:64]
+    assert len(audio.data) > 2000  # seconds of speech, not an empty stream
+    assert voice.params["caption"].startswith("Về: ")
+    telegram.push_update(text_message(CHAT, "đọc cho tôi nghe"))
+    await telegram.await_calls("sendVoice", 2, chat_id=CHAT, within=60)
+
+
+async def test_a_voice_message_from_a_household_gets_a_kind_answer_with_the_menu_and_an_official(telegram):
+    telegram.push_update(voice_message(CHAT))
+    [reply] = await telegram.await_calls("sendMessage", chat_id=CHAT)
+    assert reply.text == texts.get("engine.voice.incoming")
+    assert "f:handoff" in button_data(reply) and "t:vay-von" in button_data(reply)
 
 
 async def test_feedback_tap_marks_the_choice_on_the_answer_and_thanks(telegram):
@@ -108,11 +131,11 @@ async def test_feedback_tap_marks_the_choice_on_the_answer_and_thanks(telegram):
     assert thanks.text == texts.get("engine.feedback.up")
     [edit] = await telegram.await_calls("editMessageReplyMarkup")
     rows = edit.params["reply_markup"]["inline_keyboard"]
-    assert [b["text"] for b in rows[0]] == ["✓ " + texts.get("engine.buttons.useful")]
+    assert [b["text"] for b in rows[1]] == ["✓ " + texts.get("engine.buttons.useful")]
     assert int(edit.params["message_id"]) == answer.result["message_id"]
 
 
-@pytest.mark.parametrize("update", [sticker_message, photo_message, voice_message, location_message,
+@pytest.mark.parametrize("update", [sticker_message, photo_message, location_message,
                                     document_message], ids=lambda f: f.__name__)
 async def test_what_the_bot_cannot_read_gets_a_polite_reply(telegram, update):
     telegram.push_update(update(CHAT))

@@ -42,7 +42,7 @@ CASES: list[tuple[str, Callable[[], dict[str, Any]], tuple[str, str, str] | None
     ("sticker", lambda: tg.sticker_message(CHAT), ("unsupported", "", "")),
     ("photo", lambda: tg.photo_message(CHAT), ("unsupported", "", "")),
     ("photo with a caption", lambda: tg.photo_message(CHAT, "giấy này là gì"), ("unsupported", "", "")),
-    ("voice", lambda: tg.voice_message(CHAT), ("unsupported", "", "")),
+    ("voice", lambda: tg.voice_message(CHAT), ("voice", "", "")),
     ("location", lambda: tg.location_message(CHAT), ("unsupported", "", "")),
     ("document", lambda: tg.document_message(CHAT), ("unsupported", "", "")),
     ("blocked the bot", lambda: tg.my_chat_member(CHAT, "member", "kicked"), ("unfollow", "", "")),

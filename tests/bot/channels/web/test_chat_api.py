@@ -1,5 +1,6 @@
 """`POST /api/v1/chat` and `/`: the web chat's session, the whole journey, and bad requests."""
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -60,10 +61,15 @@ def test_the_whole_journey_over_the_api(client):
     assert "Bạn ở nơi nào?" in text(replies)
     say(client, payload=button(replies, "Xã Hỏa Lựu"))
     replies = say(client, text="hộ nghèo được vay vốn bao nhiêu")
-    assert replies[0]["text"].splitlines()[-1].startswith("Nguồn:")
+    assert replies[0]["text"].startswith("Về: Vay vốn cho hộ nghèo") and replies[0]["voice"] is None
+    details = say(client, payload=button(replies, "Xem thêm"))
+    assert details[0]["text"].splitlines()[-1].startswith("Nguồn:")
+    assert say(client, text="đọc cho tôi nghe")[0]["voice"].startswith("Về: Vay vốn cho hộ nghèo")
     say(client, payload=button(replies, "👍"))
     assert "Chưa có bản tin nào" in text(say(client, text="/bantin"))
-    assert "Ấp Thạnh An, Xã Hỏa Lựu" in text(say(client, text="/dulieucuatoi"))
+    mine = text(say(client, text="/dulieucuatoi"))
+    assert "Ấp Thạnh An, Xã Hỏa Lựu" in mine and "trang web" in mine
+    assert not re.search(r"[0-9a-f]{16}", mine)  # no hex ids: the hashed session id means nothing to a reader
     token = client.cookies[COOKIE_NAME]
     [contact] = rows(client, Contact, Contact.user_id == user_id_for(token))
     assert contact.channel == "web" and contact.hamlet_code == "31338-thanh-an"

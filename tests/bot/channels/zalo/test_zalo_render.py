@@ -71,3 +71,10 @@ def test_a_reply_with_buttons_but_no_text_still_says_something():
 def test_several_replies_keep_their_order_and_empty_ones_vanish():
     messages = render([Reply("một"), Reply("   "), Reply("hai", buttons(1))])
     assert [m.message["text"] for m in messages] == ["một", "hai"]
+
+
+def test_a_voice_reply_degrades_to_its_text_with_a_logged_warning(caplog):
+    caplog.set_level(logging.WARNING)
+    [message] = render([Reply("Về: Vay vốn cho hộ nghèo", buttons(1), voice="Về: Vay vốn cho hộ nghèo")])
+    assert message.message["text"].endswith("Về: Vay vốn cho hộ nghèo")
+    assert "cannot send a voice message" in caplog.text

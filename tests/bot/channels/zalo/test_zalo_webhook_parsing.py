@@ -84,7 +84,7 @@ TEXT = {"event_name": "user_send_text", "sender": {"id": "u1"}, "message": {"tex
     ({"event_name": "user_send_sticker", "sender": {"id": "u5"}, "message": {"msg_id": "m5"}},
      ("zalo:m5", "unsupported", "u5", "")),
     ({"event_name": "user_send_audio", "sender": {"id": "u6"}, "message": {"msg_id": "m6"}},
-     ("zalo:m6", "unsupported", "u6", "")),
+     ("zalo:m6", "voice", "u6", "")),
     ({"event_name": "user_send_location", "sender": {"id": "u7"}, "message": {"msg_id": "m7"}},
      ("zalo:m7", "unsupported", "u7", "")),
     ({"event_name": "user_send_file", "sender": {"id": "u8"}, "message": {"msg_id": "m8"}},

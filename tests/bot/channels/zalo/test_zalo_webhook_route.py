@@ -230,13 +230,19 @@ def test_unfollow_stops_the_subscriptions_and_is_audited(client, zalo):
     assert zalo.attempts == 0  # nothing is sent to someone who left
 
 
-@pytest.mark.parametrize("name", ["user_send_image", "user_send_sticker", "user_send_audio",
-                                  "user_send_location", "user_send_file"])
+@pytest.mark.parametrize("name", ["user_send_image", "user_send_sticker", "user_send_location", "user_send_file"])
 def test_media_gets_a_polite_reply(client, zalo, name):
     assert post_event(client, media_event("8482", name)).json() == {"status": "accepted"}
     settle(client)
     [message] = zalo.wait_for_messages(1)
     assert message["text"].startswith(texts.get("engine.unsupported")[:40])
+
+
+def test_a_voice_message_gets_a_kind_answer_that_the_bot_cannot_listen_yet(client, zalo):
+    assert post_event(client, media_event("8490", "user_send_audio")).json() == {"status": "accepted"}
+    settle(client)
+    [message] = zalo.wait_for_messages(1)
+    assert message["text"].startswith(texts.get("engine.voice.incoming")[:40])
 
 
 def test_a_tapped_button_comes_back_as_that_tap(client, zalo):
