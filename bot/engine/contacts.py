@@ -21,11 +21,15 @@ async def find_contact(session: AsyncSession, channel: str, user_id: str) -> Con
 
 
 async def get_or_create_contact(session: AsyncSession, channel: str, user_id: str) -> tuple[Contact, bool]:
-    """The contact for (channel, user id) and whether it was just created; safe when two messages race."""
+    """The contact for (channel, user id) and whether it was just created (its first message already counted
+    against the flood guard); safe when two messages race."""
     contact = await find_contact(session, channel, user_id)
     if contact is not None:
         return contact, False
-    contact = Contact(channel=channel, user_id=user_id, created_at=clock.now(), state={})
+    now = clock.now()
+    # The first message is counted in the INSERT itself (what `count_inbound` would write): one statement less.
+    contact = Contact(channel=channel, user_id=user_id, created_at=now, state={}, last_inbound_at=now,
+                      flood_window_start=now, flood_count=1)
     try:
         async with session.begin_nested():
             session.add(contact)

@@ -42,23 +42,23 @@ MAX_TEXT_CHARS = 4000
 async def handle(inbound: Inbound, *, session: AsyncSession, knowledge: KnowledgeBase) -> list[Reply]:
     """Answer one message or tap from a household (an empty list: nothing to say)."""
     contact, created = await get_or_create_contact(session, inbound.channel, inbound.user_id)
-    verdict = count_inbound(contact, get_settings().flood_max_per_minute)
-    session.add(contact)
-    await session.flush()
-    if verdict == "drop":
-        return []
-    if verdict == "warn":
-        log.info("flood guard: %s user slowed down", inbound.channel)
-        return [Reply(texts.get("engine.flood"))]
-    ctx = Context(inbound, session, knowledge, contact, state=copy.deepcopy(contact.state or {}))
+    if not created:  # a new contact's first message is counted in its INSERT
+        verdict = count_inbound(contact, get_settings().flood_max_per_minute)
+        if verdict == "drop":
+            return []
+        if verdict == "warn":
+            log.info("flood guard: %s user slowed down", inbound.channel)
+            return [Reply(texts.get("engine.flood"))]
+    saved = contact.state or {}
+    ctx = Context(inbound, session, knowledge, contact, state=copy.deepcopy(saved))
     try:
-        async with session.begin_nested():
+        async with session.begin_nested():  # flushes the counters first: they are kept if the turn fails
             replies = await _route(ctx, created)
-            replies = [*await handoff.undelivered_replies(ctx), *replies]  # officials' replies not yet received
-            if not ctx.erased:
+            if not created:  # officials' replies not yet received (a contact created just now has none)
+                replies = [*await handoff.undelivered_replies(ctx), *replies]
+            if not ctx.erased and ctx.state != saved:  # an unchanged state is not written again
                 contact.state = ctx.state
                 flag_modified(contact, "state")
-                session.add(contact)
             await session.flush()
     except Exception:
         log.exception("engine failed on a %s message from %s", inbound.kind, inbound.channel)

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.channels.base import split_text
+from bot.channels.base import join_replies, split_text
 from bot.engine.types import Button, Reply
 from core import texts
 
 log = logging.getLogger("bot.channels.telegram")
 
 MAX_BUTTONS_PER_ROW = 8  # more fit, but they become unreadable on a phone
+# Replies of one turn are joined into one message up to this many buttons (Telegram allows 100; a phone
+# shows about 20 before the household has to scroll the keyboard).
+MAX_JOINED_BUTTONS = 20
 # Answers cite their sources as links; previews would bury the answer and cost the household data.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Button kinds that count once (👍/👎 feedback, "Đã biết" on a bulletin): after a tap their row shows ✓.
@@ -53,7 +56,7 @@ def messages(reply: Reply) -> list[OutboundMessage]:
 async def send_replies(bot: Bot, chat_id: int | str, replies: list[Reply]) -> list[Message]:
     """Send every reply in order; a Telegram error propagates after what was already sent."""
     sent = []
-    for reply in replies:
+    for reply in join_replies(replies, text_limit=MessageLimit.MAX_TEXT_LENGTH, max_buttons=MAX_JOINED_BUTTONS):
         for message in messages(reply):
             sent.append(await bot.send_message(chat_id=chat_id, text=message.text, reply_markup=message.keyboard,
                                                link_preview_options=NO_PREVIEW))

@@ -60,7 +60,7 @@ def test_an_update_with_the_right_secret_is_answered_200_and_processed(webhook, 
     response = post(webhook, {"update_id": 901, **text_message(CHAT, "/start")})
     assert response.status_code == 200 and response.json()["update_id"] == 901
     welcome = telegram_env.wait_for("sendMessage", chat_id=CHAT)[0]
-    assert welcome.text == texts.get("engine.welcome")
+    assert welcome.text.startswith(texts.get("engine.welcome"))
 
 
 @pytest.mark.parametrize("secret", ["wrong-secret", "", None, SECRET + "x", SECRET[:-1]])
