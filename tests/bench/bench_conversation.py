@@ -169,9 +169,13 @@ async def post_all(bases: list[str], requests: list[tuple[str, object, dict]], *
             path, body, headers = requests[i]
             sent_at[i] = time.monotonic()
             kwargs = {"content": body} if isinstance(body, bytes) else {"json": body}
-            response = await client.post(bases[i % len(bases)] + path, headers=headers, **kwargs)
+            try:
+                response = await client.post(bases[i % len(bases)] + path, headers=headers, **kwargs)
+            except httpx.TransportError as error:
+                ERRORS.append(f"{path} {type(error).__name__}")
+                continue
             if response.status_code != 200:
-                raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:200]}")
+                ERRORS.append(f"{path} {response.status_code}")
 
     async with httpx.AsyncClient(timeout=DEADLINE, limits=httpx.Limits(max_connections=SENDERS * 2)) as client:
         await asyncio.gather(*(sender(client) for _ in range(SENDERS)))
@@ -210,7 +214,11 @@ async def closed_loop(base: str, path: str, body: Callable[[int], dict], *, seco
             if rate:
                 await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
             began = time.monotonic()
-            response = await client.post(base + path, json=body(i))  # no cookie kept: a new household each time
+            try:  # no cookie kept: a new household each time
+                response = await client.post(base + path, json=body(i))
+            except httpx.TransportError as error:
+                ERRORS.append(f"{path} {type(error).__name__}")
+                continue
             if response.status_code != 200:
                 ERRORS.append(f"{path} {response.status_code}")
                 continue
