@@ -58,7 +58,7 @@ run: install
 	$(BIN)/giamngheo serve --host $(HOST) --port $(PORT)
 
 test: install browser
-	$(BIN)/ruff check core bot api schedules tests
+	$(BIN)/ruff check core bot api delivery schedules tests
 	$(BIN)/giamngheo content check
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -94,14 +94,14 @@ bench: install
 	$(PY) tests/bench/run.py --out data/bench.json
 
 lint: install
-	$(BIN)/ruff check core bot api schedules tests
-	$(BIN)/ruff format --check core bot api schedules tests
+	$(BIN)/ruff check core bot api delivery schedules tests
+	$(BIN)/ruff format --check core bot api delivery schedules tests
 
 clean:
 	rm -rf $(VENV) .venv-latest data/*.db data/*.db-* .pytest_cache
 
 # Regenerate the single initial migration from core/models.py (no production database exists yet).
-migration: install
-	rm -f core/migrations/versions/0001_initial_schema.py
-	d=$$(mktemp -d) && DATABASE_URL=sqlite:///$$d/m.db $(BIN)/alembic revision --autogenerate -m "initial schema" --rev-id 0001 >/dev/null && rm -rf $$d
+migration: install  # a new revision from the models' changes: make migration MSG="what changed"
+	d=$$(mktemp -d) && export DATABASE_URL=sqlite:///$$d/m.db && $(BIN)/alembic upgrade head >/dev/null && \
+	  $(BIN)/alembic revision --autogenerate -m "$${MSG:?set MSG=\"what changed\"}" >/dev/null && rm -rf $$d
 	$(BIN)/ruff check --fix -q core/migrations || true

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import texts
-from core.areas import unknown_codes
+from core import ui_texts as texts
+from core.answers.ranking import KnowledgeBase
 from core.db import session_scope
-from core.knowledge import KnowledgeBase
 from core.models import Official
-from core.officials import authenticate, may_write, official_from_session, out_of_scope, sign_session
+from core.officials.accounts import authenticate, may_write, official_from_session, out_of_scope, sign_session
+from core.places.areas import unknown_codes
 from core.settings import Settings, get_settings
 
 

@@ -18,25 +18,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import (
-    areas,
-    ask,
-    bulletins,
-    chat,
-    health,
-    inbox,
-    metrics,
-    officials,
-    officials_page,
-    pages,
-    questions,
-    self_check,
-    webhooks_telegram,
-    webhooks_zalo,
-)
+from api.officials_page import routes as officials_page
+from api.routes import areas, ask, bulletins, health, inbox, metrics, officials, pages, questions, self_check
+from bot.channels.telegram import route as telegram_route
+from bot.channels.telegram.service import telegram_service
+from bot.channels.web import route as web_chat_route
+from bot.channels.zalo import route as zalo_route
+from core.answers.ranking import get_knowledge_base
 from core.bootstrap import prepare
-from core.knowledge import get_knowledge_base
-from schedules.services import scheduler_service, worker_service
+from delivery.services import worker_service
+from schedules.scheduler import scheduler_service
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +48,9 @@ class AppOptions:
 def background_services(options: AppOptions) -> list[Service]:
     """The services to start with the app, in start order."""
     # Zalo is webhook-only with a database inbox, so it runs in every web process (when configured).
-    services: list[Service] = [webhooks_zalo.zalo_service]
+    services: list[Service] = [zalo_route.zalo_service]
     if options.channels:
-        services.append(webhooks_telegram.telegram_service)
+        services.append(telegram_service)
     if options.scheduler:
         services.append(scheduler_service)
     if options.worker:
@@ -86,7 +77,7 @@ def create_app(options: AppOptions | None = None) -> FastAPI:
     app.state.options = options
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (ask, health, metrics, webhooks_zalo, webhooks_telegram, areas, officials, bulletins, chat,
+    for module in (ask, health, metrics, zalo_route, telegram_route, areas, officials, bulletins, web_chat_route,
                    pages, self_check, inbox, questions, officials_page):
         app.include_router(module.router)
     app.mount("/static", pages.static_files(), name="static")

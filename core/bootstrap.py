@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def load_areas(settings: Settings) -> None:
     """Load the country's map and `content/areas/` into `Area`; skips sources already loaded unchanged."""
-    from core.area_map import load_content_areas, load_country_map
+    from core.places.map import load_content_areas, load_country_map
 
     started = time.perf_counter()
     engine = make_sync_engine(settings)

@@ -16,6 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.settings import Settings, get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# How long a SQLite writer waits for the lock before "database is locked" (a crowd queues here, see below).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def _prepare_sqlite_dir(url: str) -> None:
@@ -25,46 +27,55 @@ def _prepare_sqlite_dir(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API object)
-    """WAL lets the web app read while a worker writes; foreign keys make CASCADE real."""
+    """WAL lets the web app read while a worker writes; foreign keys make CASCADE real.
+
+    The driver's own transaction handling is switched off (`isolation_level = None`) so that `_begin_immediate`
+    decides how every transaction starts.
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection) -> None:  # noqa: ANN001 (SQLAlchemy Connection)
+    """Every SQLite transaction takes the write lock when it starts (`BEGIN IMMEDIATE`).
+
+    The driver's default begins a transaction only at the first INSERT/UPDATE/DELETE, so a conversation turn
+    read its contact outside any transaction and then queued for the lock in the middle of its work; under 50
+    web-chat clients some writers waited past busy_timeout (SQLite's busy handler polls, it is not a queue) and
+    answered 500 "database is locked" (tests/bench/chat_crowd.py: 4 of 8,555 before, 0 of 12,056 after, p99
+    2.5 s → 1.6 s). Taking the lock at BEGIN, with a longer busy_timeout, makes each turn one short critical
+    section that sees the data it then changes. Readers of other processes are not blocked (WAL); within this
+    app two transactions never overlap, which for the embedded default (one site, one process) is what SQLite
+    allows writers anyway. PostgreSQL is untouched.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _begin_immediate)
 
 
 def make_sync_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         _prepare_sqlite_dir(settings.database_url)
-        engine = create_engine(settings.database_url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(settings.database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _serialise_sqlite_writers(engine)
         return engine
     return create_engine(settings.database_url, pool_pre_ping=True)
-
-
-def _sqlite_own_transactions(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API object)
-    """Let SQLAlchemy, not the sqlite3 module, begin transactions (see `_sqlite_begin_immediate`)."""
-    dbapi_connection.isolation_level = None
-
-
-def _sqlite_begin_immediate(connection) -> None:  # noqa: ANN001 (SQLAlchemy Connection)
-    """Take the write lock when a transaction begins, so a busy database is waited for (busy_timeout).
-
-    A deferred transaction that reads and then writes cannot wait: when another connection wrote in between,
-    SQLite answers "database is locked" at once (its snapshot is stale). Every conversation turn reads the
-    contact then writes it; under 16 concurrent web chats that was a 500 in about one turn in 60 (issue 14).
-    """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         _prepare_sqlite_dir(settings.database_url)
-        engine = create_async_engine(settings.async_database_url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "connect", _sqlite_own_transactions)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        engine = create_async_engine(settings.async_database_url,
+                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _serialise_sqlite_writers(engine.sync_engine)
         return engine
     # One process serves the web app, both channels and the delivery worker: up to 16 turns at once on
     # Telegram, 4 Zalo workers and the web chat's requests share the pool.

@@ -232,13 +232,19 @@ class Lease(SQLModel, table=True):
 
 
 class Feedback(SQLModel, table=True):
-    """👍/👎 on an answer, or a question nobody could answer. Text is folded; no user id is kept."""
+    """👍/👎 on an answer, or a question nobody could answer. Text is folded and redacted (core/privacy.py).
+
+    `area_code` is the household's hamlet when it asked (none: only admins see the text); `contact_id` is kept
+    only so that the household's deletion can erase its text, and is never shown.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16, index=True)  # up | down | unanswered
     entry_id: str | None = Field(default=None, max_length=100, index=True)
     folded_question: str = Field(default="", sa_type=Text)
     channel: str = Field(default="", max_length=16)
+    area_code: str | None = Field(default=None, max_length=32, index=True)
+    contact_id: int | None = Field(default=None, index=True)
     created_at: datetime = _ts(nullable=False, default=True)
 
 

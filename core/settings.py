@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,12 +14,38 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "xxx", "todo"}
+# A secret that signs things must carry at least 32 random bytes. Its length is checked against the 43 characters
+# of `secrets.token_urlsafe(32)`; "random-looking" is estimated from the characters themselves: at least 12
+# distinct ones and at least 128 bits by the string's own character frequencies (length × Shannon entropy per
+# character). token_urlsafe(32) scores about 200 bits with ~31 distinct characters and `openssl rand -hex 32`
+# about 250 with 16, while "changeme123" repeated four times scores about 140 with only 9 distinct characters.
+SECRET_MIN_CHARS = 43
+SECRET_MIN_DISTINCT = 12
+SECRET_MIN_BITS = 128
+GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why a signing secret is too weak for production (in English, for the operator), or None when it is fine."""
+    if not value:
+        return "is empty"
+    if value.lower() in PLACEHOLDER_SECRETS or value == "dev-only-session-secret":
+        return "still holds a placeholder value"
+    if len(value) < SECRET_MIN_CHARS:
+        return f"is {len(value)} characters long; at least {SECRET_MIN_CHARS} are needed (32 random bytes)"
+    counts = Counter(value)
+    bits = -sum(n * math.log2(n / len(value)) for n in counts.values())
+    if len(counts) < SECRET_MIN_DISTINCT or bits < SECRET_MIN_BITS:
+        return "does not look random (too few distinct characters or too repetitive)"
+    return None
 
 
 class Settings(BaseSettings):
     """Every setting giamngheo reads. Secrets are `SecretStr` so they never print by accident."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: a refused setting must not print the secrets it was given.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      hide_input_in_errors=True)
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'giamngheo.db'}"
@@ -65,7 +93,7 @@ class Settings(BaseSettings):
     zalo_http_timeout_seconds: float = 15.0
     zalo_rate_limit_backoff_seconds: float = 60.0
     zalo_reply_retry_max_wait_seconds: float = 5.0
-    zalo_inbox_workers: int = 4
+    zalo_inbox_workers: int = 16  # turns at once (each waits on the database and the OA API); as Telegram
     zalo_inbox_lease_seconds: int = 120
     zalo_inbox_sweep_seconds: float = 30.0
     zalo_inbox_max_attempts: int = 5
@@ -82,11 +110,11 @@ class Settings(BaseSettings):
     # without this a script could mint cookies to make endless contacts); generous for a shared commune Wi-Fi.
     web_new_sessions_per_minute: int = 30
 
-    # Areas and officials (core/areas.py, core/officials.py)
+    # Areas and officials (core/places/areas.py, core/officials/accounts.py)
     areas_home_province: str = "92"  # equal search scores list this province's places first (Cần Thơ)
     official_session_max_age_seconds: int = 12 * 3600
 
-    # Bulletins, scheduler and delivery workers (core/bulletins.py, core/outbox.py, schedules/)
+    # Bulletins, scheduler and delivery workers (core/bulletins/service.py, delivery/outbox.py, schedules/)
     bulletin_body_max_chars: int = 3500
     bulletin_title_max_chars: int = 200
     bulletin_min_recurrence_minutes: int = 12 * 60  # a cron firing more often than this would spam households
@@ -100,12 +128,13 @@ class Settings(BaseSettings):
     delivery_backoff_max_seconds: float = 3600.0
     zalo_per_user_interval: float = 0.0  # seconds between two bulletins to one Zalo user (the sender paces)
 
-    # Production shape (api/cli.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
+    # Production shape (api/cli/main.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
     shutdown_grace_seconds: float = 20.0  # after SIGTERM, requests in flight get this long (compose waits 30 s)
     worker_metrics_port: int = 0  # `giamngheo worker` serves its send latency here for Prometheus; 0 = off
 
-    # Hỏi cán bộ and learning (core/handoff.py, core/learning.py): open questions one household may have waiting,
-    # the longest official reply, where draft entries go (content/drafts when empty: never loaded by the engine),
+    # Hỏi cán bộ and learning (core/handoff/questions.py, core/handoff/learning.py): open questions one household may
+    # have waiting, the longest official reply, where draft entries go (content/drafts when empty: never loaded by
+    # the engine),
     # and how unanswered questions are grouped (rapidfuzz token_set_ratio on canonical tokens, 0–100).
     handoff_max_open_per_contact: int = 5
     handoff_reply_max_chars: int = 3000
@@ -130,19 +159,26 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
+    def _refuse_weak_secrets_in_production(self) -> Settings:
+        """Production refuses a session or webhook secret that is missing, a placeholder or guessable.
+
+        An empty TELEGRAM_WEBHOOK_SECRET is "not set" (webhook mode then keeps Telegram off, see
+        bot/channels/telegram/service.py). ZALO_OA_SECRET_KEY is issued by Zalo, not chosen here, so only
+        placeholders are refused for it.
+        """
         if self.environment != "production":
             return self
-        secrets = {
-            "SESSION_SECRET": self.session_secret,
-            "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
-            "ZALO_OA_SECRET_KEY": self.zalo_oa_secret_key,
-        }
-        for name, secret in secrets.items():
-            if secret is not None and secret.get_secret_value().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(f"{name} still holds a placeholder value")
-        if self.session_secret.get_secret_value() == "dev-only-session-secret":
-            raise ValueError("SESSION_SECRET must be set in production")
+        chosen = {"SESSION_SECRET": self.session_secret, "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret}
+        for name, secret in chosen.items():
+            if name != "SESSION_SECRET" and (secret is None or not secret.get_secret_value()):
+                continue
+            weakness = secret_weakness(secret.get_secret_value())
+            if weakness is not None:
+                raise ValueError(f"{name} {weakness}: in production it must be at least {SECRET_MIN_CHARS} random "
+                                 f"characters; generate one with: {GENERATE_SECRET}")
+        zalo = self.zalo_oa_secret_key
+        if zalo is not None and zalo.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("ZALO_OA_SECRET_KEY still holds a placeholder value")
         return self
 
     @property

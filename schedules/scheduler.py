@@ -4,7 +4,7 @@
 
 APScheduler 3.11 `AsyncIOScheduler` keeps its jobs in the same database (`SQLAlchemyJobStore` on the sync
 engine). A job is `bulletin:<id>` with a date trigger (send once) or a cron trigger (recurrence); when it
-fires, `fire_bulletin` queues the firing through core/dispatch.py, which is unique per (bulletin, due time).
+fires, `fire_bulletin` queues the firing through delivery/dispatch.py, which is unique per (bulletin, due time).
 The database's bulletins are the truth: every few seconds the leader adds jobs for new bulletins and removes
 jobs of cancelled ones, so the API never talks to the scheduler (an in-process scheduler is nudged to sync at
 once). Only the holder of the "scheduler" lease (schedules/leadership.py) runs APScheduler; any other
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -24,13 +26,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler, run_in_event_loop
 from apscheduler.triggers.date import DateTrigger
 from sqlmodel import col, select
 
-from core.bulletins import LIVE_STATUSES
+from core.bulletins.recurrence import cron_trigger
+from core.bulletins.service import LIVE_STATUSES
 from core.db import get_sync_engine, session_scope
-from core.dispatch import dispatch_due
 from core.models import Bulletin
-from core.recurrence import cron_trigger
 from core.settings import Settings, get_settings
-from schedules.delivery import worker_name
+from delivery.dispatch import dispatch_due
+from delivery.services import stop_on_signals
+from delivery.worker import worker_name
 from schedules.leadership import give_up_lease, take_lease
 
 log = logging.getLogger(__name__)
@@ -188,3 +191,25 @@ class BulletinScheduler:
                     await give_up_lease(session, LEASE, self.holder)
             except Exception:
                 log.exception("could not give the scheduler lease back; it will lapse")
+
+
+@asynccontextmanager
+async def scheduler_service(app: Any) -> AsyncIterator[None]:
+    """The scheduler inside the web app; the bulletin routes nudge it through `app.state.bulletin_scheduler`."""
+    scheduler = BulletinScheduler()
+    app.state.bulletin_scheduler = scheduler
+    task = asyncio.create_task(scheduler.run(), name="bulletin-scheduler")
+    try:
+        yield
+    finally:
+        scheduler.stop()
+        await task
+        app.state.bulletin_scheduler = None
+
+
+async def run_scheduler() -> int:
+    """`giamngheo scheduler`: lead or stand by until SIGTERM."""
+    scheduler = BulletinScheduler()
+    stop_on_signals(scheduler.stop)
+    await scheduler.run()
+    return 0

@@ -19,7 +19,7 @@ import yaml
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from api.cli import app as cli
+from api.cli.main import app as cli
 from core.settings import PLACEHOLDER_SECRETS, PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.no_database
@@ -239,7 +239,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image():
 
 def _packaged_files(source: Path) -> set[str]:
     """Files of our packages the app needs at run time (`script.py.mako` only serves `alembic revision`)."""
-    return {str(path.relative_to(source)) for package in ("core", "bot", "api", "schedules")
+    return {str(path.relative_to(source)) for package in ("core", "bot", "api", "delivery", "schedules")
             for path in (source / package).rglob("*")
             if path.is_file() and "__pycache__" not in path.parts and path.name != "script.py.mako"}
 
@@ -252,7 +252,7 @@ def test_the_image_install_carries_every_module_template_and_migration(tmp_path)
     for name in ("pyproject.toml", "README.md"):
         source.mkdir(exist_ok=True)
         shutil.copy(ROOT / name, source / name)
-    for package in ("core", "bot", "api", "schedules"):
+    for package in ("core", "bot", "api", "delivery", "schedules"):
         shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "out"),
                             str(source)], capture_output=True, text=True, timeout=300)

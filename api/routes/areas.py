@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import SessionDep, api_error
-from core import texts
-from core.area_names import KINDS
-from core.areas import area_public, child_areas, get_area, search_areas
-from core.text import clean
+from core import ui_texts as texts
+from core.answers.normalise import clean
+from core.places.areas import area_public, child_areas, get_area, search_areas
+from core.places.names import KINDS
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 MAX_QUERY_CHARS = 200

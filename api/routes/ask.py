@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.deps import KnowledgeDep
 from core import clock
+from core.answers.normalise import clean
 from core.metrics import count_question
-from core.text import clean
 
 router = APIRouter(prefix="/api/v1", tags=["ask"])
 

@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentOfficial, EditorOfficial, RowId, SessionDep, api_error, ensure_in_scope
-from core import texts
-from core.bulletin_report import area_report, delivery_counts, dispatch_history, reach_preview
-from core.bulletins import (
+from core import ui_texts as texts
+from core.bulletins.report import area_report, delivery_counts, dispatch_history, reach_preview
+from core.bulletins.service import (
     BulletinDraft,
     BulletinForbidden,
     BulletinInvalid,

@@ -23,9 +23,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import CurrentOfficial, EditorOfficial, KnowledgeDep, RowId, SessionDep, api_error
 from bot.engine.render import menu_button
 from bot.engine.types import Reply
-from core import handoff, texts
+from core import ui_texts as texts
+from core.handoff import questions as handoff
 from core.models import Contact, HandoffQuestion, Official
-from schedules.services import channel_senders
+from delivery.services import channel_senders
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
 
@@ -100,7 +101,7 @@ async def draft_entry(question_id: RowId, official: EditorOfficial, session: Ses
     return {"path": path, "created": created}
 
 
-# --- Shared with the officials' page (api/routes/officials_page_inbox.py): the reply flow and the rows ------------
+# --- Shared with the officials' page (api/officials_page/inbox.py): the reply flow and the rows ------------
 
 question_rows = _rows
 

@@ -20,9 +20,9 @@ from api.deps import (
     clear_session_cookie,
     set_session_cookie,
 )
-from core import texts
+from core import ui_texts as texts
 from core.models import Official
-from core.officials import authenticate
+from core.officials.accounts import authenticate
 
 router = APIRouter(prefix="/api/v1/officials", tags=["officials"])
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from core import texts
+from core import ui_texts as texts
 
 API_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = API_DIR / "static"

@@ -1,6 +1,7 @@
 """What curators learn from: `GET /api/v1/questions/unanswered` (similar gaps grouped, biggest first) and
-`GET /api/v1/questions/disliked` (answers with most 👎, with their 👍). Bearer token, any role: the rows hold
-folded question text and no user id, so there is nothing to scope."""
+`GET /api/v1/questions/disliked` (answers with most 👎, with their 👍). Bearer token, any role; households' words
+are theirs, so each official reads only what households of the areas in their scope asked (admins: everything,
+including questions from households that chose no hamlet)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentOfficial, KnowledgeDep, SessionDep
-from core.learning import disliked_entries, unanswered_groups
+from core.handoff.learning import disliked_entries, unanswered_groups
+from core.officials.accounts import visible_areas
 from core.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/questions", tags=["learning"])
@@ -25,7 +27,7 @@ async def unanswered(official: CurrentOfficial, session: SessionDep, knowledge: 
     settings = get_settings()
     window = days or settings.learning_window_days
     groups = await unanswered_groups(session, days=window, similarity=settings.learning_similarity, limit=limit,
-                                     knowledge=knowledge)
+                                     knowledge=knowledge, areas=await visible_areas(session, official))
     return {"days": window, "groups": [g.public() for g in groups]}
 
 
@@ -34,5 +36,6 @@ async def disliked(official: CurrentOfficial, session: SessionDep, knowledge: Kn
                    limit: Limit = 20) -> dict:
     """Answers households marked 👎, most first, with their 👍 count and the wordings that got them."""
     window = days or get_settings().learning_window_days
-    entries = await disliked_entries(session, days=window, limit=limit, knowledge=knowledge)
+    entries = await disliked_entries(session, days=window, limit=limit, knowledge=knowledge,
+                                     areas=await visible_areas(session, official))
     return {"days": window, "entries": [e.public() for e in entries]}

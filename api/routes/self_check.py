@@ -14,7 +14,7 @@ from pydantic import Field
 
 from api.deps import api_error
 from core import clock
-from core.poverty import Assessment, HouseholdAnswers, SelfCheckError, assess, standard_on
+from core.selfcheck.poverty import Assessment, HouseholdAnswers, SelfCheckError, assess, standard_on
 
 router = APIRouter(prefix="/api/v1/self-check", tags=["self-check"])
 

@@ -9,8 +9,8 @@ from bot.engine.flows import get_flow, hamlet
 from bot.engine.render import menu_button, menu_buttons, menu_reply
 from bot.engine.subscriptions import recent_bulletins, subscribe, subscriptions_of, unsubscribe
 from bot.engine.types import Button, Reply
-from core import texts
-from core.areas import get_area, place_label
+from core import ui_texts as texts
+from core.places.areas import get_area, place_label
 from core.settings import get_settings
 
 

@@ -1,8 +1,10 @@
 """Free text to the answer engine, entries shown from buttons, and 👍/👎 feedback on them.
 
 To record feedback with the question it is about, the folded questions of the last few answers are kept in
-`Contact.state["answered"]` (listed by /dulieucuatoi, erased by /xoadulieu); the Feedback row itself keeps
-no user id. `state["rated"]` remembers recently rated entries so a double tap counts once.
+`Contact.state["answered"]` (listed by /dulieucuatoi, erased by /xoadulieu). A Feedback row keeps the question
+folded and redacted (no phone, ID or account numbers: core/privacy.py), the household's hamlet, which decides
+which officials may read it, and the contact id, only so that /xoadulieu can erase the text.
+`state["rated"]` remembers recently rated entries so a double tap counts once.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from bot.engine import payloads
 from bot.engine.context import Context
 from bot.engine.render import answer_reply, entry_reply, menu_button
 from bot.engine.types import Button, Reply
-from core import clock, texts
-from core.areas import area_chain
-from core.knowledge import Answer
+from core import clock
+from core import ui_texts as texts
+from core.answers.normalise import fold
+from core.answers.ranking import Answer
 from core.models import Feedback
-from core.text import fold
+from core.places.areas import area_chain
+from core.privacy import redact
 
 KEEP_ANSWERED = 5
 KEEP_RATED = 30
@@ -36,16 +40,24 @@ def _remember_answered(ctx: Context, entry_id: str, folded_question: str) -> Non
 
 
 async def answer(ctx: Context, text: str) -> tuple[Answer, list[Reply]]:
-    """Answer free text; an unanswered question is recorded (folded, no user id) and kept for "Hỏi cán bộ"."""
+    """Answer free text; an unanswered question is recorded (folded, redacted) and kept for "Hỏi cán bộ".
+
+    `state["last_question"]` keeps the words as typed: it only fills in a "Hỏi cán bộ" question, which goes to
+    the household's own hamlet team, and it is erased with the contact.
+    """
     result = ctx.knowledge.answer(text, on=clock.today(), area_codes=await area_codes(ctx))
-    folded = fold(text)[:MAX_FOLDED_QUESTION]
+    folded = fold(redact(text))[:MAX_FOLDED_QUESTION]
     if result.kind == "answer" and result.entry_id:
         _remember_answered(ctx, result.entry_id, folded)
     elif result.kind == "fallback":
-        ctx.session.add(Feedback(kind="unanswered", folded_question=folded, channel=ctx.contact.channel,
-                                 created_at=clock.now()))
+        ctx.session.add(_feedback(ctx, "unanswered", None, folded))
         ctx.state["last_question"] = text[:MAX_FOLDED_QUESTION]
     return result, [answer_reply(ctx.knowledge, result)]
+
+
+def _feedback(ctx: Context, kind: str, entry_id: str | None, folded_question: str) -> Feedback:
+    return Feedback(kind=kind, entry_id=entry_id, folded_question=folded_question, channel=ctx.contact.channel,
+                    area_code=ctx.contact.hamlet_code, contact_id=ctx.contact.id, created_at=clock.now())
 
 
 def show_entry(ctx: Context, ref: str) -> list[Reply] | None:
@@ -67,8 +79,7 @@ def feedback(ctx: Context, vote: str, ref: str) -> list[Reply] | None:
     answered = ctx.state.get("answered", [])
     question = next((a.get("q", "") for a in answered if a.get("e") == entry.id), "")
     kind = "up" if vote == "u" else "down"
-    ctx.session.add(Feedback(kind=kind, entry_id=entry.id, folded_question=question, channel=ctx.contact.channel,
-                             created_at=clock.now()))
+    ctx.session.add(_feedback(ctx, kind, entry.id, question))
     ctx.state["answered"] = [a for a in answered if a.get("e") != entry.id]
     ctx.state["rated"] = [*ctx.state.get("rated", []), entry.id][-KEEP_RATED:]
     if kind == "up":

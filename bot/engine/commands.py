@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.text import clean, fold
+from core.answers.normalise import clean, fold
 
 # command → names accepted after a slash (folded, spaces removed)
 SLASH_NAMES: dict[str, tuple[str, ...]] = {

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import clock
-from core.models import Contact, Delivery, HandoffQuestion, SelfCheckRecord, Subscription
+from core.models import Contact, Delivery, Feedback, HandoffQuestion, SelfCheckRecord, Subscription
 
 FLOOD_WINDOW = timedelta(minutes=1)
 
@@ -59,9 +59,14 @@ def count_inbound(contact: Contact, limit: int) -> str:
 
 
 async def erase_contact(session: AsyncSession, contact: Contact) -> None:
-    """Delete the contact and everything linked to it: deliveries, subscriptions, questions, self-checks."""
+    """Delete the contact and everything linked to it: deliveries, subscriptions, questions, self-checks, and the
+    text of its unanswered questions and 👍/👎 (the votes stay, with no text and no link: README "What is stored")."""
     contact_id = contact.id
     for table in (Delivery, HandoffQuestion, SelfCheckRecord, Subscription):
         await session.exec(delete(table).where(table.contact_id == contact_id))  # type: ignore[call-overload]
+    await session.exec(delete(Feedback).where(Feedback.contact_id == contact_id,  # type: ignore[call-overload]
+                                              Feedback.kind == "unanswered"))
+    await session.exec(update(Feedback).where(Feedback.contact_id == contact_id)  # type: ignore[call-overload]
+                       .values(folded_question="", contact_id=None, area_code=None))
     await session.delete(contact)
     await session.flush()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.types import Inbound
-from core.knowledge import KnowledgeBase
+from core.answers.ranking import KnowledgeBase
 from core.models import Contact
 
 

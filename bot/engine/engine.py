@@ -28,12 +28,13 @@ from bot.engine.places import HAMLET_OPENINGS, opens_like_a_place, resolve_place
 from bot.engine.render import TOPIC_GROUPS, menu_buttons, menu_reply, topic_page
 from bot.engine.subscriptions import unsubscribe
 from bot.engine.types import Inbound, Reply
-from core import clock, texts
-from core.knowledge import Answer, KnowledgeBase
+from core import clock
+from core import ui_texts as texts
+from core.answers.normalise import clean
+from core.answers.ranking import Answer, KnowledgeBase
 from core.metrics import count_question
 from core.models import Delivery
 from core.settings import get_settings
-from core.text import clean
 
 log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 4000

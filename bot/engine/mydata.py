@@ -9,9 +9,9 @@ from sqlmodel import col, select
 
 from bot.engine.context import Context
 from bot.engine.subscriptions import subscriptions_of
-from core import texts
-from core.areas import place_label
+from core import ui_texts as texts
 from core.models import Delivery, HandoffQuestion, SelfCheckRecord
+from core.places.areas import place_label
 from core.settings import get_settings
 
 MAX_LISTED_QUESTIONS = 10

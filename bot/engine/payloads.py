@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 
 from bot.engine.types import CALLBACK_MAX_BYTES
-from core.content import Entry
+from core.answers.content import Entry
 
 _LONGEST_PREFIX = "fb:u:"
 

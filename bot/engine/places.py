@@ -1,6 +1,6 @@
 """Turn what a household types ("ấp Thạnh An", "thanh an hoa tien", "xã Hỏa Tiến") into a hamlet or a choice.
 
-`core.areas.search_areas` ranks candidates; here we decide whether the text *names* one of them. A place is
+`core.places.areas.search_areas` ranks candidates; here we decide whether the text *names* one of them. A place is
 named when one of its names (current or former) was typed whole and every other word typed belongs to the
 names of the places enclosing it ("thanh an hoa tien": Thạnh An, inside the former xã Hỏa Tiến). One named
 hamlet is chosen; several named hamlets, or several named communes (a former city now split in three), are
@@ -15,10 +15,10 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.area_names import Query, parse_query, variants_of
-from core.areas import COMMUNE, HAMLET, WARD, area_chain, search_areas
+from core.answers.normalise import fold
 from core.models import Area
-from core.text import fold
+from core.places.areas import COMMUNE, HAMLET, WARD, area_chain, search_areas
+from core.places.names import Query, parse_query, variants_of
 
 CANDIDATES = 8
 # Folded openings that say "this is a place": the hamlet's kind words, and (in the hamlet question) any kind.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from bot.engine import payloads
 from bot.engine.types import Button, Reply
-from core import clock, texts
-from core.content import Entry
-from core.knowledge import MAX_ANSWER_CHARS, Answer, KnowledgeBase, source_line_for
-from core.text import fold
+from core import clock
+from core import ui_texts as texts
+from core.answers.content import Entry
+from core.answers.normalise import fold
+from core.answers.ranking import MAX_ANSWER_CHARS, Answer, KnowledgeBase, source_line_for
 
 # Menu topics: the payload's topic name → the content topics it lists.
 TOPIC_GROUPS: dict[str, tuple[str, ...]] = {

@@ -9,8 +9,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import clock
-from core.areas import area_chain
 from core.models import Area, Bulletin, Contact, Dispatch, Subscription
+from core.places.areas import area_chain
 
 RECENT_BULLETINS = 5
 _DISPATCH_SCAN = 500  # recent firings looked at to find a hamlet's last bulletins

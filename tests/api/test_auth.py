@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from api.deps import SESSION_COOKIE, EditorOfficial, SessionDep, SessionOfficial, ensure_in_scope
 from api.main import AppOptions, create_app
 from core.db import session_scope
-from core.officials import create_official, revoke_official
-from tests.support.loops import run
+from core.officials.accounts import create_official, revoke_official
+from tests.kit.loops import run
 
 # A route shaped like the bulletin routes, to exercise the dependencies they use.
 probe = APIRouter()

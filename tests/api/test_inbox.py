@@ -1,7 +1,7 @@
 """The officials' inbox on the real app: scope, replies reaching households on their own channel, drafts.
 
-Households ask through the real engine; Telegram's and Zalo's servers are the fakes in tests/fakes; officials
-and their tokens are created through core/officials.py as the CLI does.
+Households ask through the real engine; Telegram's and Zalo's servers are the fakes in tests/kit; officials
+and their tokens are created through core/officials/accounts.py as the CLI does.
 """
 
 from pathlib import Path
@@ -14,14 +14,14 @@ from sqlmodel import select
 from api.main import AppOptions, create_app
 from bot.engine.engine import handle
 from bot.engine.types import Inbound
-from core.content import entry_paths, split_front_matter
+from core.answers.content import entry_paths, split_front_matter
 from core.db import session_scope
 from core.models import AuditLog, HandoffQuestion
-from core.officials import create_official
+from core.officials.accounts import create_official
 from core.settings import get_settings
-from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
-from tests.fakes.zalo_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH, FakeZalo
-from tests.support.loops import run
+from tests.kit.loops import run
+from tests.kit.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
+from tests.kit.zalo_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH, FakeZalo
 
 THANH_AN = "31338-thanh-an"
 QUESTION = "Khi nào ấp mình họp bình xét hộ nghèo năm nay?"

@@ -14,8 +14,8 @@ from api.main import AppOptions, create_app
 from bot.engine.engine import handle
 from bot.engine.types import Inbound
 from core import clock
+from core.answers.ranking import get_knowledge_base
 from core.db import reset_engines, session_scope
-from core.knowledge import get_knowledge_base
 from core.metrics import observe_send_latency, serve_metrics
 from core.models import Bulletin, Contact, Delivery, Dispatch
 from core.settings import get_settings

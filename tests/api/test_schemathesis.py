@@ -20,7 +20,7 @@ from schemathesis.python.asgi import shutdown_lifespans
 
 from api.main import AppOptions, create_app
 from core.db import get_async_engine, reset_engines, session_scope
-from core.officials import create_official
+from core.officials.accounts import create_official
 from core.settings import get_settings
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))

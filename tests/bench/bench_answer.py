@@ -13,8 +13,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from core.knowledge import KnowledgeBase
-from core.text import fold
+from core.answers.normalise import fold
+from core.answers.ranking import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[2]
 REPEATS = 5

@@ -280,7 +280,7 @@ def server_env(url: str, telegram: Fake, zalo: Fake | None, port: int) -> dict[s
            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "WEB_NEW_SESSIONS_PER_MINUTE": "1000000",
            "ZALO_APP_ID": "", "ZALO_OA_SECRET_KEY": ""}
     if zalo is not None:
-        from tests.fakes.zalo_api import APP_SECRET, FIRST_ACCESS, FIRST_REFRESH
+        from tests.kit.zalo_api import APP_SECRET, FIRST_ACCESS, FIRST_REFRESH
 
         zalo_url = f"http://127.0.0.1:{zalo.port}"
         env |= {"ZALO_APP_ID": ZALO_APP_ID, "ZALO_APP_SECRET": APP_SECRET, "ZALO_OA_SECRET_KEY": ZALO_OA_SECRET,

@@ -124,8 +124,8 @@ async def queue(areas: list[str], *, cancel_after: bool) -> tuple[float, int]:
     """Create a bulletin to `areas` and time its queueing; returns (seconds, rows queued)."""
     from sqlalchemy import update
 
-    from core.dispatch import dispatch_due
     from core.models import Bulletin, Delivery
+    from delivery.dispatch import dispatch_due
 
     async with session_scope() as session:
         bulletin = Bulletin(title="Đo tốc độ", body="Bản tin thử tốc độ gửi.", area_codes=areas,

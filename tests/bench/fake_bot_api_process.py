@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
+from tests.kit.telegram_api import FakeTelegramAPI  # noqa: E402
 
 
 def stats(fake: FakeTelegramAPI) -> dict:

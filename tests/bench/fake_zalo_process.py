@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fakes.zalo_api import FakeZalo  # noqa: E402
+from tests.kit.zalo_api import FakeZalo  # noqa: E402
 
 
 def sends(fake: FakeZalo) -> dict[str, list[float]]:

@@ -10,10 +10,10 @@ from collections import Counter
 import httpx
 
 from api.main import AppOptions, create_app
-from core import texts
+from core import ui_texts as texts
 from core.settings import get_settings
-from tests.bulletin_world import AP_BON, AP_HAI, AP_MOT, TAN_HOA
-from tests.schedules.outbox_helpers import households
+from tests.kit.bulletin_world import AP_BON, AP_HAI, AP_MOT, TAN_HOA
+from tests.kit.outbox import households
 
 
 async def test_posted_bulletin_is_scheduled_sent_and_acknowledged(staff, fake_telegram, env) -> None:

@@ -11,12 +11,12 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from core import clock
-from core.bulletins import BulletinDraft, cancel_bulletin, create_bulletin
+from core.bulletins.service import BulletinDraft, cancel_bulletin, create_bulletin
 from core.db import get_sync_engine, session_scope
 from core.models import Bulletin, Delivery, Dispatch
 from core.settings import get_settings
 from schedules.scheduler import BulletinScheduler, fire_bulletin
-from tests.bulletin_world import AP_MOT, add_households, seed_map, seed_staff
+from tests.kit.bulletin_world import AP_MOT, add_households, seed_map, seed_staff
 
 
 @pytest.fixture

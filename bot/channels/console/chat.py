@@ -12,9 +12,9 @@ from typing import TextIO
 
 from bot.engine.engine import handle
 from bot.engine.types import Button, Inbound, Reply
+from core.answers.normalise import fold
+from core.answers.ranking import KnowledgeBase
 from core.db import session_scope
-from core.knowledge import KnowledgeBase
-from core.text import fold
 
 CHANNEL = "console"
 QUIT_WORDS = frozenset({"/thoat", "/quit", "/exit", "thoat", "quit", "exit"})

@@ -11,8 +11,8 @@ from telegram.ext import AIORateLimiter, Application
 from bot.channels.telegram import handlers
 from bot.channels.telegram.logs import LOGGER_NAME, describe, guard
 from bot.channels.telegram.processor import PerChatUpdateProcessor
-from core import texts
-from core.knowledge import KnowledgeBase
+from core import ui_texts as texts
+from core.answers.ranking import KnowledgeBase
 from core.settings import Settings
 
 log = logging.getLogger(LOGGER_NAME)

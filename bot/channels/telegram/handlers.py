@@ -28,7 +28,7 @@ from bot.channels.telegram.render import NO_PREVIEW, mark_chosen, send_replies
 from bot.channels.telegram.updates import inbound_from_callback, inbound_from_membership, inbound_from_message
 from bot.engine.engine import handle
 from bot.engine.types import Inbound, Reply
-from core import texts
+from core import ui_texts as texts
 from core.db import session_scope
 
 log = logging.getLogger(LOGGER_NAME)

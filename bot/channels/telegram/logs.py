@@ -13,7 +13,7 @@ import traceback
 from core.logs import redact
 
 LOGGER_NAME = "bot.channels.telegram"
-_GUARDED_PREFIXES = ("telegram", "httpx", "httpcore", LOGGER_NAME, "api.routes.webhooks_telegram")
+_GUARDED_PREFIXES = ("telegram", "httpx", "httpcore", LOGGER_NAME, "bot.channels.telegram.route")
 
 
 class SecretFilter(logging.Filter):

@@ -10,7 +10,7 @@ from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.channels.base import join_replies, split_text
 from bot.engine.types import Button, Reply
-from core import texts
+from core import ui_texts as texts
 
 log = logging.getLogger("bot.channels.telegram")
 

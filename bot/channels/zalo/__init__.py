@@ -2,7 +2,7 @@
 
 Settings: ZALO_APP_ID, ZALO_OA_SECRET_KEY (webhook signature), ZALO_APP_SECRET (token refresh),
 ZALO_OA_ACCESS_TOKEN / ZALO_OA_REFRESH_TOKEN (first values; the live ones are in the database),
-ZALO_OA_API_BASE_URL, ZALO_OAUTH_BASE_URL. The webhook is `POST /webhooks/zalo` (api/routes/webhooks_zalo.py).
+ZALO_OA_API_BASE_URL, ZALO_OAUTH_BASE_URL. The webhook is `POST /webhooks/zalo` (bot/channels/zalo/route.py).
 """
 
 from bot.channels.zalo.sender import ZaloSender

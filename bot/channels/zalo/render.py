@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.channels.base import buttons_as_text, join_replies, split_text
 from bot.engine.types import Button, Reply
-from core import texts
+from core import ui_texts as texts
 
 log = logging.getLogger(__name__)
 

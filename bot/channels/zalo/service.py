@@ -30,7 +30,7 @@ from bot.channels.zalo.sender import ZaloSender
 from bot.channels.zalo.webhook import ZaloEvent
 from bot.engine.subscriptions import unsubscribe
 from bot.engine.types import Inbound, Reply
-from core.knowledge import KnowledgeBase
+from core.answers.ranking import KnowledgeBase
 from core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from typing import Protocol
 from bot.engine.context import Context
 from bot.engine.flows import delete, hamlet, handoff, selfcheck
 from bot.engine.types import Reply
-from core.text import fold
+from core.answers.normalise import fold
 
 
 class Flow(Protocol):

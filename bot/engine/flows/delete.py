@@ -6,8 +6,8 @@ from bot.engine.contacts import erase_contact
 from bot.engine.context import Context
 from bot.engine.render import menu_buttons
 from bot.engine.types import Button, Reply
-from core import texts
-from core.text import fold
+from core import ui_texts as texts
+from core.answers.normalise import fold
 
 NAME = "delete"
 YES = frozenset({"co", "co xoa", "xoa", "xoa het", "dong y", "yes", "ok", "uh", "u", "chac chan"})

@@ -12,9 +12,10 @@ from bot.engine.places import Resolution, opens_like_a_place, resolve_place
 from bot.engine.render import label, menu_buttons
 from bot.engine.subscriptions import subscribe
 from bot.engine.types import Button, Reply
-from core import clock, texts
-from core.areas import HAMLET, child_areas, get_area, list_communes_with_hamlets, place_label, resolve_area
+from core import clock
+from core import ui_texts as texts
 from core.models import Area
+from core.places.areas import HAMLET, child_areas, get_area, list_communes_with_hamlets, place_label, resolve_area
 
 NAME = "hamlet"
 PAGE_SIZE = 8

@@ -12,10 +12,11 @@ from __future__ import annotations
 from bot.engine.context import Context
 from bot.engine.render import menu_button, menu_buttons
 from bot.engine.types import Button, Reply
-from core import handoff, texts
-from core.areas import place_label
+from core import ui_texts as texts
+from core.answers.normalise import fold
+from core.handoff import questions as handoff
+from core.places.areas import place_label
 from core.settings import get_settings
-from core.text import fold
 
 NAME = "handoff"
 SEND_LAST, OTHER, CANCEL = "f:handoff:send", "f:handoff:other", "f:handoff:x"

@@ -3,7 +3,7 @@
 Every step works with buttons (any channel) or typed answers ("5", "xã", "3tr5", "có", "không rõ"). No reply
 carries more than five buttons, so Zalo never turns them into numbered choices that a typed household size
 could collide with. The standard is fixed when the check starts (a check begun on 31/12 keeps its questions).
-The estimate comes from `core.poverty.assess`; it is stored (SelfCheckRecord) only after "Lưu kết quả".
+The estimate comes from `core.selfcheck.poverty.assess`; it is stored (SelfCheckRecord) only after "Lưu kết quả".
 "hủy", "thôi", "Hủy" or the menu leave at any time. A typed message that is not an answer but a question the
 knowledge base can answer is declined, so the household gets its answer.
 """
@@ -19,10 +19,12 @@ from bot.engine.context import Context
 from bot.engine.flows.selfcheck_result import range_text, result_text
 from bot.engine.render import label, menu_button, menu_buttons
 from bot.engine.types import Button, Reply
-from core import clock, texts
+from core import clock
+from core import ui_texts as texts
+from core.answers.normalise import fold
 from core.models import SelfCheckRecord
-from core.money import format_short, parse_monthly_income, words_to_number
-from core.poverty import (
+from core.selfcheck.money import format_short, parse_monthly_income, words_to_number
+from core.selfcheck.poverty import (
     AREA_WORDS,
     MAX_HOUSEHOLD_SIZE,
     MAX_MONTHLY_INCOME,
@@ -32,7 +34,6 @@ from core.poverty import (
     assess,
     standard_on,
 )
-from core.text import fold
 
 NAME = "selfcheck"
 BUTTON_SIZES = 6

@@ -3,9 +3,9 @@ what recognition would open, provisional notes, the next step and the disclaimer
 
 from __future__ import annotations
 
-from core import texts
-from core.money import format_vnd
-from core.poverty import Assessment
+from core import ui_texts as texts
+from core.selfcheck.money import format_vnd
+from core.selfcheck.poverty import Assessment
 
 
 def range_text(assessment: Assessment, income_range: str) -> str:

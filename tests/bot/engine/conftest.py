@@ -9,9 +9,9 @@ import pytest
 
 from bot.engine.engine import handle
 from bot.engine.types import Button, Inbound, Reply
+from core.answers.ranking import KnowledgeBase, get_knowledge_base
 from core.db import session_scope
-from core.knowledge import KnowledgeBase, get_knowledge_base
-from tests.support.places import insert_places
+from tests.kit.places import insert_places
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from bot.engine import payloads
 from bot.engine.commands import Command, is_unknown_slash_command, parse_command
 from bot.engine.render import entry_buttons, menu_buttons
 from bot.engine.types import CALLBACK_MAX_BYTES
-from core.knowledge import get_knowledge_base
+from core.answers.ranking import get_knowledge_base
 
 pytestmark = pytest.mark.no_database
 

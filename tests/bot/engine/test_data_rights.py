@@ -77,7 +77,12 @@ async def test_deletedata_after_yes_erases_the_contact_and_everything_linked(hou
     assert "Đã xóa hết" in household.text()
     for table in (Contact, Subscription, HandoffQuestion, SelfCheckRecord, Delivery):
         assert await count(table) == 1, table  # only the neighbour's
-    assert await count(Feedback) == 2  # anonymous: nothing links it to anyone
+    assert await count(Feedback) == 2  # the votes stay, anonymous
+    async with session_scope() as session:
+        rows = list(await session.exec(select(Feedback)))
+    mine, theirs = sorted(rows, key=lambda row: row.contact_id is not None)
+    assert (mine.folded_question, mine.contact_id, mine.area_code) == ("", None, None)
+    assert theirs.folded_question == "ho ngheo duoc vay von bao nhieu"
     replies = await household.say("chào")
     assert "Bạn ở ấp nào?" in replies[-1].text  # a new beginning
 
@@ -115,3 +120,16 @@ async def test_huy_while_deletion_waits_keeps_everything_and_the_subscription(ho
     async with session_scope() as session:
         subscription = (await session.exec(select(Subscription))).one()
     assert subscription.active and await count(Contact) == 1
+
+
+async def test_deletedata_erases_the_households_unanswered_questions_everywhere(household, another):
+    clock.freeze(NOW)
+    neighbour = another(user_id="u2")
+    for who in (household, neighbour):
+        await who.say("/dangky thanh an hoa tien")
+        await who.say(f"chồng tôi đánh vợ, số điện thoại 0912 345 67{who.user_id[-1]} ai giúp")
+    await household.say("/xoadulieu")
+    await household.tap("Có, xóa hết")
+    async with session_scope() as session:
+        texts = list(await session.exec(select(Feedback.folded_question)))
+    assert texts == ["chong toi danh vo, so dien thoai [so dien thoai] ai giup"]  # only the neighbour's

@@ -3,10 +3,10 @@
 import pytest
 from sqlmodel import select
 
-from core import handoff
 from core.db import session_scope
+from core.handoff import questions as handoff
 from core.models import Contact, HandoffQuestion, Official
-from core.officials import create_official
+from core.officials.accounts import create_official
 
 UNANSWERABLE = "giá vàng SJC hôm nay bao nhiêu một chỉ"
 

@@ -3,9 +3,9 @@
 from sqlmodel import select
 
 from bot.engine.types import Inbound
-from core.area_names import search_key
 from core.db import session_scope
 from core.models import Area, Contact, Subscription
+from core.places.names import search_key
 
 
 async def stored(channel: str = "console", user_id: str = "u1") -> tuple[Contact | None, list[Subscription]]:

@@ -10,8 +10,8 @@ from sqlmodel import select
 from bot.engine.flows import FLOWS
 from bot.engine.types import Inbound
 from core import clock
+from core.answers.ranking import KnowledgeBase
 from core.db import reset_engines, session_scope
-from core.knowledge import KnowledgeBase
 from core.models import Contact, Subscription
 
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)

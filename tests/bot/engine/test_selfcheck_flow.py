@@ -8,7 +8,7 @@ from sqlmodel import select
 from core import clock
 from core.db import session_scope
 from core.models import SelfCheckRecord
-from core.poverty import STANDARDS
+from core.selfcheck.poverty import STANDARDS
 
 NOV_2026 = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 JAN_2027 = datetime(2027, 1, 2, 3, 0, tzinfo=UTC)
@@ -197,7 +197,7 @@ async def test_a_zalo_tap_arriving_as_text_is_a_step(household, knowledge):
 @pytest.mark.parametrize("answer", [True, None])
 def test_the_longest_result_fits_one_zalo_message(env, on, answer):
     from bot.engine.flows.selfcheck_result import result_text
-    from core.poverty import HouseholdAnswers, assess, standard_on
+    from core.selfcheck.poverty import HouseholdAnswers, assess, standard_on
 
     indicators = {i.code: answer for i in standard_on(on).indicators}
     assessment = assess(HouseholdAnswers(household_size=30, area="urban", monthly_income=0, indicators=indicators),

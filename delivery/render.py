@@ -1,0 +1,26 @@
+"""A bulletin as households read it: its text (urgent or not) and the "Đã biết" button of one delivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.engine.types import Button, Reply
+from core import ui_texts as texts
+
+
+@dataclass(frozen=True)
+class BulletinMessage:
+    """A bulletin as households read it, rendered once per worker (only the button differs per delivery)."""
+
+    text: str
+    urgent: bool
+
+    @classmethod
+    def of(cls, title: str, body: str, urgent: bool) -> BulletinMessage:
+        template = "bulletins.message_urgent" if urgent else "bulletins.message"
+        return cls(texts.get(template, title=title, body=body), urgent)
+
+
+def render_bulletin(message: BulletinMessage, delivery_id: int) -> Reply:
+    """The bulletin with a "Đã biết" button that comes back as `ack:<delivery id>`."""
+    return Reply(message.text, buttons=[[Button(texts.get("bulletins.ack_button"), f"ack:{delivery_id}")]])
