@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     # timeout, updates handled at once (one chat's stay in order), the delivery sender's connections.
     telegram_api_file_url: str = ""
     telegram_poll_timeout_seconds: int = 10
-    telegram_concurrent_updates: int = 16
+    telegram_concurrent_updates: int = 64  # a turn mostly waits (database, Bot API): 16 capped one process (issue 14)
     telegram_send_connections: int = 32
 
     # Zalo Official Account
