@@ -8,6 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# DejaVu covers Vietnamese: the printed notices and posters embed it (core/printing.py).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 # The app never runs as root: a system user without a login shell owns nothing but its home.
 RUN groupadd --system --gid 10001 giamngheo \
  && useradd --system --uid 10001 --gid giamngheo --home-dir /app --shell /usr/sbin/nologin giamngheo

@@ -40,11 +40,14 @@ test-latest: browser
 	mkdir -p data && .venv-latest/bin/pip freeze --exclude-editable > data/latest-versions.txt
 	TEST_DATABASE=sqlite .venv-latest/bin/pytest -q -p no:cacheprovider
 
-# Debian packages the tests drive: Chromium for the web chat and officials' page (Playwright drives it; it
-# downloads no browser), and docker-compose to validate docker-compose.yml wherever no compose client answers
-# (`docker-compose config` needs no engine).
+# Debian packages the app and tests need: Chromium for the web chat and officials' page (Playwright drives it;
+# it downloads no browser), docker-compose to validate docker-compose.yml wherever no compose client answers
+# (`docker-compose config` needs no engine), DejaVu fonts for the printed notices and posters (Vietnamese),
+# and poppler-utils (pdftoppm, pdftotext) with which the tests read those PDFs.
 browser:
 	@need=""; command -v chromium >/dev/null 2>&1 || need="chromium"; \
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf || need="$$need fonts-dejavu-core"; \
+	command -v pdftoppm >/dev/null 2>&1 || need="$$need poppler-utils"; \
 	if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then \
 	  need="$$need docker-compose"; fi; \
 	if [ -n "$$need" ]; then \

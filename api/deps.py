@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, Response
@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import ui_texts as texts
 from core.answers.ranking import KnowledgeBase
+from core.bulletins.printing import PrintFontMissing
 from core.db import session_scope
 from core.models import Official
 from core.officials.accounts import authenticate, may_write, official_from_session, out_of_scope, sign_session
@@ -43,6 +44,19 @@ def api_error(status: int, message: str, **extra: object) -> HTTPException:
     """An HTTP error whose JSON body is {"message": message, **extra}."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return HTTPException(status_code=status, detail={"message": message, **extra}, headers=headers)
+
+
+async def printed(rendering: Awaitable[bytes]) -> bytes:
+    """The PDF, or a 503 JSON saying which font package to install."""
+    try:
+        return await rendering
+    except PrintFontMissing as error:
+        raise api_error(503, str(error)) from None
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 def _bearer_token(request: Request) -> str | None:

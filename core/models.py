@@ -90,8 +90,10 @@ class Contact(SQLModel, table=True):
     state: dict[str, Any] = _json(dict)
     created_at: datetime = _ts(nullable=False, default=True)
     last_inbound_at: datetime | None = _ts()
+    # The flood guard's window (bot/engine/contacts.py): messages and button taps counted apart since its start.
     flood_window_start: datetime | None = _ts()
     flood_count: int = 0
+    flood_taps: int = 0
     unreachable_since: datetime | None = _ts()
 
 
@@ -125,6 +127,14 @@ class ProcessedEvent(SQLModel, table=True):
     lease_until: datetime | None = _ts()
 
 
+class RateWindow(SQLModel, table=True):
+    """A fixed one-window counter by key ("handoff:address:<ip>"…), bumped atomically (core/rates.py)."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = _ts(nullable=False, index=True)
+    count: int = 0
+
+
 class ChannelToken(SQLModel, table=True):
     """Live OAuth tokens of a channel (Zalo OA). `refresh_lock_until` makes one refresher at a time."""
 
@@ -144,10 +154,13 @@ class Official(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
+    unit: str | None = Field(default=None, max_length=200)  # "UBND xã Hỏa Lựu": shown as the bulletins' sender
     role: str = Field(max_length=16)  # admin | editor | viewer
     area_codes: list[str] = _json(list)
     token_hash: str = Field(max_length=64, unique=True)
     active: bool = True
+    # Named in every page session cookie; signing out and revoking bump it, so older cookies stop working.
+    session_version: int = 0
     created_at: datetime = _ts(nullable=False, default=True)
 
 
@@ -178,6 +191,9 @@ class Bulletin(SQLModel, table=True):
     urgent: bool = False
     status: str = Field(default="scheduled", max_length=16, index=True)  # scheduled|active|done|cancelled
     created_by: int | None = Field(default=None, foreign_key="official.id")
+    # "UBND xã Hỏa Lựu · Tổ công nghệ số cộng đồng": the official's unit and name when it was written, so
+    # households can tell it from a forged message and a later rename does not rewrite what was sent
+    sender: str | None = Field(default=None, max_length=400)
     created_at: datetime = _ts(nullable=False, default=True)
     cancelled_at: datetime | None = _ts()
 

@@ -105,7 +105,10 @@ class Settings(BaseSettings):
     delivery_batch_size: int = 200
     delivery_lease_seconds: int = 60
     delivery_max_attempts: int = 5
+    # The flood guard per household (bot/engine/contacts.py): typed messages and button taps per minute, counted
+    # apart so a self-check's steps do not use up the messages; each one over the limit gets "chậm lại".
     flood_max_per_minute: int = 20
+    flood_max_taps_per_minute: int = 120
     # New web-chat sessions one client address may open per minute (the flood guard counts per contact, so
     # without this a script could mint cookies to make endless contacts); generous for a shared commune Wi-Fi.
     web_new_sessions_per_minute: int = 30
@@ -128,6 +131,13 @@ class Settings(BaseSettings):
     delivery_backoff_max_seconds: float = 3600.0
     zalo_per_user_interval: float = 0.0  # seconds between two bulletins to one Zalo user (the sender paces)
 
+    # Printed hamlet-board notices and subscribe posters (core/bulletins/printing.py): the QR opens the web chat at
+    # PUBLIC_BASE_URL/?ap=<code>; the Telegram deep link (t.me/<username>?start=<code>) and the Zalo OA link are
+    # printed beside it when set. The font must cover Vietnamese: Debian's fonts-dejavu-core (`make browser`).
+    telegram_bot_username: str = ""  # without the @
+    zalo_oa_link: str = ""  # e.g. https://zalo.me/<OA id>
+    print_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
+
     # Production shape (api/cli/main.py serve, core/metrics.py): graceful stop and the worker's metrics endpoint
     shutdown_grace_seconds: float = 20.0  # after SIGTERM, requests in flight get this long (compose waits 30 s)
     worker_metrics_port: int = 0  # `giamngheo worker` serves its send latency here for Prometheus; 0 = off
@@ -137,6 +147,10 @@ class Settings(BaseSettings):
     # the engine),
     # and how unanswered questions are grouped (rapidfuzz token_set_ratio on canonical tokens, 0–100).
     handoff_max_open_per_contact: int = 5
+    # Questions sent per hour, by one household and by one web client address (web sessions are free to open,
+    # and mobile networks put many phones behind one address, so the address limit is the larger one).
+    handoff_max_per_contact_per_hour: int = 3
+    handoff_max_per_address_per_hour: int = 20
     handoff_reply_max_chars: int = 3000
     handoff_drafts_dir: Path | None = None
     learning_window_days: int = 90

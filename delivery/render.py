@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.engine.types import Button, Reply
 from core import ui_texts as texts
+from core.bulletins.service import bulletin_text
 
 
 @dataclass(frozen=True)
@@ -16,9 +17,8 @@ class BulletinMessage:
     urgent: bool
 
     @classmethod
-    def of(cls, title: str, body: str, urgent: bool) -> BulletinMessage:
-        template = "bulletins.message_urgent" if urgent else "bulletins.message"
-        return cls(texts.get(template, title=title, body=body), urgent)
+    def of(cls, title: str, body: str, urgent: bool, sender: str | None = None) -> BulletinMessage:
+        return cls(bulletin_text(title, body, urgent=urgent, sender=sender), urgent)
 
 
 def render_bulletin(message: BulletinMessage, delivery_id: int) -> Reply:

@@ -208,10 +208,11 @@ class ChannelLane:
         if not missing:
             return
         async with session_scope() as session:
-            found = await session.exec(select(Bulletin.id, Bulletin.title, Bulletin.body, Bulletin.urgent)
+            found = await session.exec(select(Bulletin.id, Bulletin.title, Bulletin.body, Bulletin.urgent,
+                                              Bulletin.sender)
                                        .where(col(Bulletin.id).in_(missing)))
-            for bulletin_id, title, body, urgent in found:
-                self.bulletins[bulletin_id] = BulletinMessage.of(title, body, urgent)
+            for bulletin_id, title, body, urgent, sender in found:
+                self.bulletins[bulletin_id] = BulletinMessage.of(title, body, urgent, sender)
 
 
 class DeliveryWorker:

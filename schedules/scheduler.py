@@ -87,6 +87,11 @@ class _OffLoopScheduler(AsyncIOScheduler):
         return _LoopExecutor()
 
 
+def job_name(bulletin_id: int, send_at: Any, recurrence: str | None) -> str:
+    """The job's name carries its schedule, so a sync sees that an official edited the time."""
+    return f"bulletin {bulletin_id} at {send_at.isoformat()}" + (f" cron {recurrence}" if recurrence else "")
+
+
 def bulletin_trigger(bulletin_id: int, send_at: Any, recurrence: str | None, settings: Settings) -> dict[str, Any]:
     """The add_job arguments for a bulletin: a date trigger (late is still sent) or its cron (late is skipped
     past the grace time, since the next firing is coming anyway)."""
@@ -96,8 +101,8 @@ def bulletin_trigger(bulletin_id: int, send_at: Any, recurrence: str | None, set
     else:
         trigger, grace = DateTrigger(run_date=send_at, timezone=settings.tz), None
     return {"func": fire_bulletin, "trigger": trigger, "args": [bulletin_id], "id": f"{JOB_PREFIX}{bulletin_id}",
-            "name": f"bulletin {bulletin_id}", "misfire_grace_time": grace, "coalesce": True, "max_instances": 1,
-            "replace_existing": True}
+            "name": job_name(bulletin_id, send_at, recurrence), "misfire_grace_time": grace, "coalesce": True,
+            "max_instances": 1, "replace_existing": True}
 
 
 class BulletinScheduler:
@@ -153,14 +158,17 @@ class BulletinScheduler:
         await self.sync()
 
     async def sync(self) -> None:
-        """Add a job for every live bulletin without one; remove jobs whose bulletin is no longer live."""
+        """Add a job for every live bulletin without one (or whose schedule was edited); remove jobs whose
+        bulletin is no longer live."""
         assert self.scheduler is not None
         async with session_scope() as session:
             rows = (await session.exec(select(Bulletin.id, Bulletin.send_at, Bulletin.recurrence)
                                        .where(col(Bulletin.status).in_(LIVE_STATUSES)))).all()
         wanted = {f"{JOB_PREFIX}{row[0]}": row for row in rows}
         jobs = await asyncio.to_thread(self.scheduler.get_jobs)
-        have = {job.id for job in jobs if job.id.startswith(JOB_PREFIX)}
+        names = {job.id: job.name for job in jobs if job.id.startswith(JOB_PREFIX)}
+        have = {job_id for job_id, name in names.items()
+                if job_id not in wanted or name == job_name(*wanted[job_id])}  # an edited one is added again
         for job_id in have - wanted.keys():
             await asyncio.to_thread(self.scheduler.remove_job, job_id)
             log.info("scheduler: removed %s (no longer live)", job_id)

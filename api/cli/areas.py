@@ -134,11 +134,40 @@ def areas_list(
         typer.echo(f"{area['code']:<28} {area['kind']:<9} {area['name']}{aliases}")
 
 
+@areas_app.command("poster")
+def areas_poster(
+    code: Annotated[str, typer.Argument(help="The hamlet's (or commune's) code, see `areas list`.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the PDF (dang-ky-<code>.pdf).")] = None,
+) -> None:
+    """Write the A4 "Quét mã để nhận bản tin ấp …" poster of one area, with its subscribe QR code."""
+    from core import ui_texts as texts
+    from core.bulletins.printing import PrintFontMissing, area_poster
+    from core.places.areas import resolve_area
+
+    async def render(session: AsyncSession) -> tuple[str, bytes] | None:
+        area = await resolve_area(session, code.strip())
+        return (area.code, await area_poster(session, area)) if area is not None else None
+
+    _prepared()
+    try:
+        made = _run(render)
+    except PrintFontMissing as error:
+        raise _fail(str(error)) from None
+    if made is None:
+        raise _fail(texts.get("areas.not_found", code=code))
+    target = out or Path(f"dang-ky-{made[0]}.pdf")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(made[1])
+    typer.echo(texts.get("printing.poster_written", path=str(target)))
+
+
 @official_app.command("create")
 def official_create(
     name: Annotated[str, typer.Option("--name", help="The official's name as colleagues know it.")],
     role: Annotated[str, typer.Option("--role", help="admin, editor or viewer.")],
     area: Annotated[list[str] | None, typer.Option("--area", help="An area code of their scope (repeatable).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help='Their office, e.g. "UBND xã Hỏa Lựu": with the name '
+                                             "it signs their bulletins.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help='Print {"id", "token"}.')] = False,
 ) -> None:
     """Create an official and print their API token once (only its SHA-256 is stored)."""
@@ -147,7 +176,8 @@ def official_create(
 
     _prepared()
     try:
-        official, token = _run(lambda session: create_official(session, name=name, role=role, area_codes=area or []))
+        official, token = _run(lambda session: create_official(session, name=name, role=role, area_codes=area or [],
+                                                      unit=unit))
     except OfficialError as error:
         raise _fail(str(error)) from None
     if as_json:
@@ -164,7 +194,7 @@ def official_list(as_json: Annotated[bool, typer.Option("--json", help="One JSON
 
     _prepared()
     officials = _run(list_officials)
-    rows = [{"id": o.id, "name": o.name, "role": o.role, "area_codes": o.area_codes, "active": o.active}
+    rows = [{"id": o.id, "name": o.name, "unit": o.unit, "role": o.role, "area_codes": o.area_codes, "active": o.active}
             for o in officials]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))

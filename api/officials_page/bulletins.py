@@ -35,6 +35,7 @@ from api.officials_page.forms import (
     hamlet_choices,
     to_draft,
 )
+from api.officials_page.preview import message_previews
 from api.officials_page.web import (
     FormOfficial,
     JsonOfficial,
@@ -69,6 +70,7 @@ from core.bulletins.service import (
     Problem,
     cancel_bulletin,
     create_bulletin,
+    duplicate_draft,
     get_bulletin,
     list_bulletins,
     local_text,
@@ -76,7 +78,7 @@ from core.bulletins.service import (
     validate_draft,
 )
 from core.models import Area, Bulletin, Official
-from core.officials.accounts import ADMIN, may_write, out_of_scope
+from core.officials.accounts import ADMIN, may_write, out_of_scope, sender_label
 from core.places.areas import UnknownAreaError, expand_to_hamlets
 from core.places.names import natural_key
 from core.settings import get_settings
@@ -151,7 +153,10 @@ async def bulletins_page(request: Request, official: PageOfficial, session: Sess
 async def form_page(request: Request, session: AsyncSession, official: Official, form: BulletinForm, *,
                     errors: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
     settings = get_settings()
+    previews = message_previews(form.title, form.body, urgent=form.urgent, sender=sender_label(official) or None) \
+        if form.title.strip() or form.body.strip() else []
     context = {"form": form, "errors": errors or {}, "choices": await hamlet_choices(session, official),
+               "previews": previews,
                "reach": await reach_of(session, form.areas), "weekdays": WEEKDAYS, "nav": "new",
                "may_use_cron": official.role == ADMIN, "body_limit": settings.bulletin_body_max_chars,
                "title_limit": settings.bulletin_title_max_chars, "quiet_start": settings.quiet_hours_start,
@@ -160,9 +165,15 @@ async def form_page(request: Request, session: AsyncSession, official: Official,
 
 
 @router.get("/new", response_class=HTMLResponse)
-async def new_bulletin(request: Request, official: PageOfficial, session: SessionDep) -> HTMLResponse:
-    """The form to write a bulletin; a viewer sees that their account only reads."""
-    return await form_page(request, session, official, BulletinForm())
+async def new_bulletin(request: Request, official: PageOfficial, session: SessionDep,
+                       copy_of: Annotated[int | None, Query(alias="from", ge=1, le=2_147_483_647)] = None
+                       ) -> HTMLResponse:
+    """The form to write a bulletin (`?from=<id>`: filled with that bulletin's words and areas, to send again)."""
+    form = BulletinForm()
+    if copy_of is not None:
+        draft = duplicate_draft(await visible_bulletin(session, copy_of, official))
+        form = BulletinForm(title=draft.title, body=draft.body, areas=draft.area_codes, urgent=draft.urgent)
+    return await form_page(request, session, official, form)
 
 
 def _by_field(problems: list[Problem]) -> dict[str, str]:

@@ -5,6 +5,7 @@
     POST /officials/sign-in           token → the signed session cookie (api/deps.py); a wrong token says so
     POST /officials/sign-out          forget the session
     /officials/bulletins…             list, write, preview, live report, cancel (officials_page_bulletins.py)
+    /officials/bulletins/{id}/notice.pdf, …/loudspeaker   paper and loudspeaker (officials_page_print.py)
     /officials/inbox…, /gaps, /audit  Hỏi cán bộ questions, gaps in the answers, the audit log
                                       (officials_page_inbox.py)
 
@@ -22,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import SessionDep, clear_session_cookie, official_from_session_cookie, set_session_cookie
 from api.officials_page import bulletins as officials_page_bulletins
 from api.officials_page import inbox as officials_page_inbox
+from api.officials_page import printing as officials_page_print
 from api.officials_page.web import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -38,7 +40,7 @@ from api.officials_page.web import (
     safe_next,
     tr,
 )
-from core.officials.accounts import authenticate
+from core.officials.accounts import authenticate, end_page_sessions
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 TOKEN_MAX_CHARS = 200
@@ -88,8 +90,11 @@ async def sign_in(request: Request, session: SessionDep, token: Annotated[str, F
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, official: FormOfficial) -> RedirectResponse:
-    """Forget the session cookie (the CSRF token keeps other sites from signing an official out)."""
+async def sign_out(request: Request, official: FormOfficial, session: SessionDep) -> RedirectResponse:
+    """End the official's sessions in the database and forget the cookie (the CSRF token keeps other sites
+    from signing an official out); the old cookie, replayed, leads to the sign-in form."""
+    await end_page_sessions(session, official)
+    await session.commit()  # before the answer: a replay right after must already find the session ended
     response = redirect(SIGN_IN, flash=tr("flash.signed_out"))
     clear_session_cookie(response)
     return response
@@ -97,3 +102,4 @@ async def sign_out(request: Request, official: FormOfficial) -> RedirectResponse
 
 router.include_router(officials_page_bulletins.router)
 router.include_router(officials_page_inbox.router)
+router.include_router(officials_page_print.router)

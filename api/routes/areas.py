@@ -1,16 +1,21 @@
-"""`GET /api/v1/areas`: find places by name (diacritics optional) or list the places under one. Public."""
+"""`GET /api/v1/areas`: find places by name (diacritics optional) or list the places under one. Public.
+
+`GET /api/v1/areas/{code}/poster.pdf` is the A4 "Quét mã để nhận bản tin ấp …" poster of one area; public too,
+since it shows only the area's name and the public subscribe links (a household may print its own).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from api.deps import SessionDep, api_error
+from api.deps import SessionDep, api_error, pdf_response, printed
 from core import ui_texts as texts
 from core.answers.normalise import clean
-from core.places.areas import area_public, child_areas, get_area, search_areas
+from core.bulletins.printing import area_poster
+from core.places.areas import area_public, child_areas, get_area, resolve_area, search_areas
 from core.places.names import KINDS
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
@@ -66,3 +71,13 @@ async def one_area(code: str, session: SessionDep) -> dict[str, Any]:
     if area is None:
         raise api_error(404, texts.get("areas.not_found", code=code))
     return area_public(area)
+
+
+@router.get("/areas/{code}/poster.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "An A4 PDF."}})
+async def poster(code: Annotated[str, Path(max_length=64)], session: SessionDep) -> Response:
+    """The subscribe poster of a hamlet (or commune): its name and a QR that subscribes in one tap."""
+    area = await resolve_area(session, code)
+    if area is None:
+        raise api_error(404, texts.get("areas.not_found", code=code))
+    return pdf_response(await printed(area_poster(session, area)), f"dang-ky-{area.code}.pdf")

@@ -3,8 +3,11 @@
     POST   /api/v1/bulletins            {"title", "body", "area_codes", "send_at", "recurrence", "urgent"} → 201
     GET    /api/v1/bulletins            newest first, with delivery counts
     GET    /api/v1/bulletins/{id}       with counts per status, per hamlet ("Đã biết" included) and per firing
+    PATCH  /api/v1/bulletins/{id}       rewrite one still waiting for its first firing (409 once queued)
     DELETE /api/v1/bulletins/{id}       cancels what has not gone yet
     POST   /api/v1/bulletins/preview    {"area_codes"} → households each channel would reach
+    GET    /api/v1/bulletins/{id}/notice.pdf    the A4 notice for the hamlet board, with the subscribe QR
+    GET    /api/v1/bulletins/{id}/loudspeaker   text/plain: the script read over the hamlet loudspeaker
 
 Bearer token auth (api/deps.py). Editors write inside their scope (403 and nothing stored otherwise), viewers
 read inside theirs. Times are ISO-8601 with an offset; a time without one is refused (422), never guessed.
@@ -14,14 +17,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentOfficial, EditorOfficial, RowId, SessionDep, api_error, ensure_in_scope
+from api.deps import (
+    CurrentOfficial,
+    EditorOfficial,
+    RowId,
+    SessionDep,
+    api_error,
+    ensure_in_scope,
+    pdf_response,
+    printed,
+)
 from core import ui_texts as texts
+from core.bulletins.printing import bulletin_notice, loudspeaker_script
 from core.bulletins.report import area_report, delivery_counts, dispatch_history, reach_preview
 from core.bulletins.service import (
+    BulletinAlreadyQueued,
     BulletinDraft,
     BulletinForbidden,
     BulletinInvalid,
@@ -29,6 +43,7 @@ from core.bulletins.service import (
     bulletin_public,
     cancel_bulletin,
     create_bulletin,
+    edit_bulletin,
     get_bulletin,
     list_bulletins,
 )
@@ -68,6 +83,13 @@ async def _with_report(session: AsyncSession, bulletin: Bulletin, *, full: bool)
     return body
 
 
+def invalid(error: BulletinInvalid) -> HTTPException:
+    """422 with every problem, each with its field, and all of them in the message."""
+    problems = [{"field": p.field, "message": p.message} for p in error.problems]
+    message = " ".join([texts.get("bulletins.errors.invalid"), *(p.message for p in error.problems)])
+    return api_error(422, message, errors=problems)
+
+
 async def _visible(session: AsyncSession, bulletin_id: int, official: Official) -> Bulletin:
     try:
         return await get_bulletin(session, bulletin_id, official=official)
@@ -84,9 +106,7 @@ async def create(payload: BulletinIn, official: EditorOfficial, session: Session
     try:
         bulletin = await create_bulletin(session, draft, official=official)
     except BulletinInvalid as error:
-        problems = [{"field": p.field, "message": p.message} for p in error.problems]
-        message = " ".join([texts.get("bulletins.errors.invalid"), *(p.message for p in error.problems)])
-        raise api_error(422, message, errors=problems) from None
+        raise invalid(error) from None
     except BulletinForbidden as error:
         raise api_error(403, str(error)) from None
     body = await _with_report(session, bulletin, full=False)
@@ -119,6 +139,42 @@ async def preview(payload: PreviewIn, official: CurrentOfficial, session: Sessio
 async def show(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> dict:
     """One bulletin with counts per status, per hamlet and per firing."""
     return await _with_report(session, await _visible(session, bulletin_id, official), full=True)
+
+
+@router.patch("/{bulletin_id}")
+async def edit(bulletin_id: RowId, payload: BulletinIn, official: EditorOfficial, session: SessionDep,
+               request: Request) -> dict:
+    """Rewrite a scheduled bulletin (every field, as on creation) until its first firing is queued."""
+    await _visible(session, bulletin_id, official)
+    try:
+        bulletin = await edit_bulletin(session, bulletin_id, BulletinDraft(**payload.model_dump()),
+                                       official=official)
+    except BulletinInvalid as error:
+        raise invalid(error) from None
+    except BulletinForbidden as error:
+        raise api_error(403, str(error)) from None
+    except BulletinAlreadyQueued as error:
+        raise api_error(409, str(error)) from None
+    body = await _with_report(session, bulletin, full=False)
+    await session.commit()
+    nudge_scheduler(request)
+    return body
+
+
+@router.get("/{bulletin_id}/notice.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "An A4 PDF."}})
+async def notice(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> Response:
+    """The printable A4 notice: title, body, sender, date, and a QR that subscribes to the hamlet."""
+    bulletin = await _visible(session, bulletin_id, official)
+    return pdf_response(await printed(bulletin_notice(session, bulletin)), f"ban-tin-{bulletin_id}.pdf")
+
+
+@router.get("/{bulletin_id}/loudspeaker", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}, "description": "The script, UTF-8."}})
+async def loudspeaker(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> Response:
+    """The script for the hamlet loudspeaker: numbers, dates and abbreviations written out in words."""
+    bulletin = await _visible(session, bulletin_id, official)
+    return Response(await loudspeaker_script(session, bulletin), media_type="text/plain; charset=utf-8")
 
 
 @router.delete("/{bulletin_id}")

@@ -92,5 +92,13 @@
     }
   });
 
-  send({ start: true }, null);
+  // A printed notice's QR code opens /?ap=<hamlet code>: the bot then asks once "Nhận bản tin ấp …?".
+  const params = new URLSearchParams(window.location.search);
+  const area = params.get("ap");
+  if (area) {
+    window.history.replaceState(null, "", window.location.pathname);  // a reload does not ask again
+    send({ start: true, ap: area.slice(0, 64) }, null);
+  } else {
+    send({ start: true }, null);
+  }
 })();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.engine import mydata
 from bot.engine.commands import Command
 from bot.engine.context import Context
@@ -10,8 +12,11 @@ from bot.engine.render import menu_button, menu_buttons, menu_reply
 from bot.engine.subscriptions import recent_bulletins, subscribe, subscriptions_of, unsubscribe
 from bot.engine.types import Button, Reply
 from core import ui_texts as texts
-from core.places.areas import get_area, place_label
+from core.places.areas import HAMLET, get_area, place_label, resolve_area
 from core.settings import get_settings
+
+# What a start payload may hold: Telegram deep links allow A-Z, a-z, 0-9, _ and - (up to 64 characters).
+START_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 async def welcome(ctx: Context) -> list[Reply]:
@@ -23,6 +28,30 @@ async def welcome(ctx: Context) -> list[Reply]:
         key = "engine.welcome" if first_time else "engine.welcome_back"
         return [menu_reply(texts.get(key))]
     return [Reply(texts.get("engine.welcome")), *await hamlet.ask(ctx)]
+
+
+async def welcome_to_area(ctx: Context, code: str) -> list[Reply]:
+    """A QR or link carried a hamlet (`/start <code>`, `/?ap=<code>`): one tap on "Đồng ý" subscribes to it.
+
+    A commune's code lists its hamlets (one tap on the hamlet subscribes); an unknown code gets a polite word
+    and the normal welcome. Nothing is subscribed before the household taps.
+    """
+    ctx.end_flow()
+    area = await resolve_area(ctx.session, code) if START_CODE.fullmatch(code) else None
+    if area is None:
+        return [Reply(texts.get("engine.start_area.unknown")), *await welcome(ctx)]
+    first_time = not ctx.state.get("welcomed")
+    ctx.state["welcomed"] = True
+    greeting = [Reply(texts.get("engine.welcome"))] if first_time else []
+    if area.kind != HAMLET:
+        return [*greeting, *(await hamlet.hamlets_of(ctx, area.code) or await hamlet.ask(ctx))]
+    place = await place_label(ctx.session, area.code)
+    active = any(s.active and s.area_code == area.code for s in await subscriptions_of(ctx.session, ctx.contact))
+    if active:
+        return [*greeting, menu_reply(texts.get("engine.subscribe.already", place=place))]
+    buttons = [[Button(texts.get("engine.buttons.agree"), f"h:{area.code}"),
+                Button(texts.get("engine.buttons.not_now"), "m")]]
+    return [*greeting, Reply(texts.get("engine.start_area.confirm", place=place), buttons)]
 
 
 def help_reply() -> list[Reply]:
@@ -71,7 +100,8 @@ async def bulletins_command(ctx: Context) -> list[Reply]:
     replies = [Reply(texts.get("engine.bulletins.heading", place=place))]
     for item in sent:
         day = item.sent_at.astimezone(tz).strftime("%d/%m/%Y")
-        replies.append(Reply(texts.get("engine.bulletins.item", title=item.title, date=day, body=item.body)))
+        key, sender = ("engine.bulletins.item_sender", item.sender) if item.sender else ("engine.bulletins.item", "")
+        replies.append(Reply(texts.get(key, title=item.title, date=day, body=item.body, sender=sender)))
     replies[-1].buttons = [[menu_button()]]
     return replies
 
@@ -86,7 +116,7 @@ async def run_command(ctx: Context, command: Command) -> list[Reply]:
     ctx.end_flow()
     name = command.name
     if name == "start":
-        return await welcome(ctx)
+        return await welcome_to_area(ctx, command.argument) if command.argument else await welcome(ctx)
     if name == "menu":
         return [menu_reply()]
     if name == "help":

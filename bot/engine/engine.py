@@ -1,7 +1,8 @@
 """The conversation engine: one `Inbound` in, the `Reply` list out, the same on every channel.
 
 `handle` finds (or creates) the household's contact by (channel, user id), counts the message against the
-flood guard, then routes it: a tap to its button, a command to its action, text to the active flow or to the
+flood guard (messages and button taps apart; anything over the limit gets a short "chậm lại" reply, never
+silence), then routes it: a tap to its button, a command to its action, text to the active flow or to the
 answer engine. Conversation state lives in `Contact.state` and is written back at the end, so a restart
 forgets nothing. The work runs in a savepoint: if anything fails, it is undone, logged, and the household
 gets a polite message instead of silence; the contact's counters are kept.
@@ -42,18 +43,23 @@ MAX_TEXT_CHARS = 4000
 
 async def handle(inbound: Inbound, *, session: AsyncSession, knowledge: KnowledgeBase) -> list[Reply]:
     """Answer one message or tap from a household (an empty list: nothing to say)."""
-    contact, created = await get_or_create_contact(session, inbound.channel, inbound.user_id)
-    if not created:  # a new contact's first message is counted in its INSERT
-        verdict = count_inbound(contact, get_settings().flood_max_per_minute)
-        if verdict == "drop":
-            return []
-        if verdict == "warn":
-            log.info("flood guard: %s user slowed down", inbound.channel)
+    settings = get_settings()
+    tap = inbound.kind == "button" or payloads.is_payload_text(inbound.text)
+    contact, created = await get_or_create_contact(session, inbound.channel, inbound.user_id, tap=tap)
+    # Blocking the bot is always honoured; a contact created now had this event counted in its INSERT.
+    if inbound.kind != "unfollow" and not created:
+        counted = await count_inbound(session, contact, tap=tap,
+                                      limits=(settings.flood_max_per_minute, settings.flood_max_taps_per_minute))
+        if counted.over:
+            # Every message over the limit gets this short reply: one reply per message cannot amplify a
+            # flood, and silence would leave a household thinking the bot is broken.
+            log.info("flood guard: %s user slowed down (%d messages, %d taps this minute)", inbound.channel,
+                     counted.messages, counted.taps)
             return [Reply(texts.get("engine.flood"))]
     saved = contact.state or {}
     ctx = Context(inbound, session, knowledge, contact, state=copy.deepcopy(saved))
     try:
-        async with session.begin_nested():  # flushes the counters first: they are kept if the turn fails
+        async with session.begin_nested():  # the counters are written before it: kept if the turn fails
             replies = await _route(ctx, created)
             if not created:  # officials' replies not yet received (a contact created just now has none)
                 replies = [*await handoff.undelivered_replies(ctx), *replies]
@@ -74,6 +80,9 @@ async def _route(ctx: Context, created: bool) -> list[Reply]:
         await unsubscribe(ctx.session, ctx.contact, "unfollow")
         return []
     if inbound.kind in ("start", "follow"):
+        command = parse_command(inbound.text) if inbound.text else None
+        if command is not None and command.name == "start" and command.argument:
+            return await actions.welcome_to_area(ctx, command.argument)  # a QR code's `/start <area code>`
         return await actions.welcome(ctx)
     if inbound.kind == "unsupported":
         return [Reply(texts.get("engine.unsupported"), menu_buttons())]

@@ -58,6 +58,7 @@ class SentBulletin:
     title: str
     body: str
     sent_at: datetime
+    sender: str | None = None
 
 
 async def recent_bulletins(session: AsyncSession, hamlet_code: str) -> list[SentBulletin]:
@@ -74,7 +75,7 @@ async def recent_bulletins(session: AsyncSession, hamlet_code: str) -> list[Sent
     for dispatch, bulletin in (await session.exec(statement)).all():
         cancelled_before = bulletin.cancelled_at is not None and bulletin.cancelled_at <= dispatch.due_at
         if codes.intersection(bulletin.area_codes or []) and not cancelled_before:
-            found.append(SentBulletin(bulletin.title, bulletin.body, dispatch.due_at))
+            found.append(SentBulletin(bulletin.title, bulletin.body, dispatch.due_at, bulletin.sender))
             if len(found) == RECENT_BULLETINS:
                 break
     return found

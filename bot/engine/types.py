@@ -46,3 +46,6 @@ class Inbound:
     text: str = ""
     payload: str = ""
     message_id: str | None = None
+    #: Where the message came from beyond the channel's user id: the web chat's client address. Limits that
+    #: cannot trust the user id (web sessions are free to open) also count by it; None on other channels.
+    origin: str | None = None

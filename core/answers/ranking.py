@@ -12,7 +12,9 @@ says is unknown to us, so it gets an honest fallback. Two more guards against co
 only to its body, and a question using an out-of-scope cue (`content/out_of_scope.yaml`: health, weather,
 prices, lottery…) is answered only by an entry whose head uses the cue too. A question asking two things
 ("nhà nghèo vay vốn nuôi heo") is answered with the loan and the other entry as the first button
-(`Answer.also`). Weights and thresholds live in `core/answers/tuning.py`
+(`Answer.also`): when it names a loan, the other topic's entry is searched on its words without the loan
+and household words, and the loan by a second search among the loan entries alone (`_loan_and_other`).
+Weights and thresholds live in `core/answers/tuning.py`
 and were chosen on the dev questions (see `make eval`; tune only on `tests/data/questions/tune.jsonl`).
 """
 
@@ -35,6 +37,8 @@ from core.answers.content import TOPIC_TITLES, Entry, load_entries
 from core.answers.normalise import Lexicon, Normaliser, bigrams, clean, has_marks, raw_tokens, tone_key
 from core.answers.tuning import (
     DEFAULT_CONFIG,
+    HOUSEHOLD_WORDS,
+    LOAN_WORDS,
     SMALL_TALK,
     SMALL_TALK_FILLERS,
     STOPWORDS,
@@ -97,6 +101,22 @@ class Hit:
     title_match: float = 0.0  # IDF-weighted share of the entry's title words that the question uses
 
 
+@dataclass
+class _Scored:
+    """One question's evidence for every entry, before normalising among the entries a search allows."""
+
+    terms: list[str]
+    tokens: list[str]  # the informative words, in order (the weights and the head matrix follow them)
+    weights: np.ndarray
+    entry_scores: np.ndarray  # BM25 on the entry index
+    question_scores: np.ndarray  # best BM25 among the entry's title and example questions
+    coverage: np.ndarray
+    head: np.ndarray  # (entries × words): does the entry's head know the word?
+    head_coverage: np.ndarray
+    example: np.ndarray
+    title_match: np.ndarray
+
+
 class KnowledgeBase:
     """The curated entries, indexed. Build once at start; `answer` is pure and thread-safe."""
 
@@ -153,6 +173,8 @@ class KnowledgeBase:
         self._postings_arrays = {t: np.array(d, dtype=np.int64) for t, d in self._postings.items()}
         self._doc_mass = np.array([sum(self._idf.get(t, 0.0) for t in set(d)) for d in question_docs])
         self._title_terms = [self._weighted_terms(e.title) for e in entries]
+        self._loan_title_words = {t for e in entries if e.topic in LOAN_TOPICS for t in self._terms(e.title)}
+        self._loan_mask = np.array([e.topic in LOAN_TOPICS for e in entries], dtype=bool)
         self._cues = [tuple(t) for t in (self.normaliser.tokens(c) for c in out_of_scope_cues or []) if t]
 
     def _weighted_terms(self, text: str) -> dict[str, float]:
@@ -210,41 +232,50 @@ class KnowledgeBase:
 
     def search(self, text: str, *, on: date, area_codes: set[str] | None = None, limit: int = 5) -> list[Hit]:
         """Entries in force on `on`, best first, with their mixed score and the question's coverage."""
+        scored = self._score(text)
+        return self._rank(scored, self._mask(on, area_codes), limit) if scored is not None else []
+
+    def _score(self, text: str) -> _Scored | None:
+        """Every entry's raw evidence for `text`; `_rank` turns it into hits among some entries."""
         terms = self._terms(text)
         if not terms or not self.entries:
-            return []
-        mask = self._mask(on, area_codes)
-        scores = self.entry_index.get_scores(terms)
-        scores = np.where(mask, scores, 0.0)
-        top = scores.max()
-        mixed = scores / top if top > 0 else scores
+            return None
+        q_best = np.zeros(len(self.entries))
         if self.config.question_index:
-            q_scores = self.question_index.get_scores(terms)
-            best = np.zeros(len(self.entries))
-            np.maximum.at(best, self._owner, q_scores)
-            best = np.where(mask, best, 0.0)
-            q_top = best.max()
-            if q_top > 0:
-                w = self.config.question_mix
-                mixed = (1 - w) * mixed + w * best / q_top
+            np.maximum.at(q_best, self._owner, self.question_index.get_scores(terms))
         units = self._query_units(text)
         weights = np.array([weight for weight, _, _ in units])
         total = max(float(weights.sum()), 1e-9)
         known = self._known(units, self._entry_terms, self._entry_keys)
         head = self._known(units, self._head_terms, self._head_keys)
-        coverage, head_coverage = known @ weights / total, head @ weights / total
         question_words = {token for _, _, token in units}
         title_match = np.array([self._title_match(question_words, i) for i in range(len(self.entries))])
+        return _Scored(terms, [token for _, _, token in units], weights, self.entry_index.get_scores(terms), q_best,
+                       known @ weights / total, head, head @ weights / total,
+                       self._example_similarity(terms), title_match)
+
+    def _rank(self, s: _Scored, mask: np.ndarray, limit: int) -> list[Hit]:
+        """The best `limit` entries among `mask`, the BM25 scores normalised to the best of them: a search
+        restricted to one topic ranks that topic's entries as if the others did not exist."""
+        scores = np.where(mask, s.entry_scores, 0.0)
+        top = scores.max()
+        mixed = scores / top if top > 0 else scores
+        best = np.where(mask, s.question_scores, 0.0)
+        q_top = best.max()
+        if self.config.question_index and q_top > 0:
+            w = self.config.question_mix
+            mixed = (1 - w) * mixed + w * best / q_top
         c = self.config
         cw, ew, tw = c.coverage_weight, c.example_weight, c.title_match_weight
-        final = ((1 - cw - ew - tw) * mixed + cw * coverage + ew * self._example_similarity(terms)
-                 + tw * title_match)
+        final = (1 - cw - ew - tw) * mixed + cw * s.coverage + ew * s.example + tw * s.title_match
         final = np.where(mask & (mixed > 0), final, 0.0)
         order = np.argsort(-final)[:limit]
-        words = tuple(float(w) for w in weights)
-        return [Hit(self.entries[i], float(final[i]), float(coverage[i]), float(head_coverage[i]),
-                    tuple(float(w) for w in head[i] * weights), words, float(title_match[i]))
-                for i in order if final[i] > 0]
+        return [self._hit(s, int(i), float(final[i])) for i in order if final[i] > 0]
+
+    def _hit(self, s: _Scored, i: int, score: float) -> Hit:
+        words = tuple(float(w) for w in s.weights)
+        return Hit(self.entries[i], score, float(s.coverage[i]), float(s.head_coverage[i]),
+                   tuple(float(w) for w in s.head[i] * s.weights), words, float(s.title_match[i]))
 
     def _title_match(self, question_words: set[str], entry_index: int) -> float:
         """IDF-weighted share of the entry's title words that the question uses: "vay vốn hộ nghèo" matches
@@ -296,10 +327,12 @@ class KnowledgeBase:
         small_talk = self._small_talk(question)
         if small_talk is not None:
             return small_talk
-        hits = self.search(question, on=on, area_codes=area_codes, limit=self.config.candidates)
-        if not hits:
+        scored = self._score(question)
+        mask = self._mask(on, area_codes)
+        hits = self._rank(scored, mask, self.config.candidates) if scored is not None else []
+        if not hits or scored is None:
             return self.fallback([], 0.0)
-        pair = self._two_intents(hits)
+        pair = self._loan_and_other(scored, mask, hits)
         if pair is not None and not any(self._off_topic(question, h) for h in pair):
             first, second = pair
             rest = [h.entry.title for h in hits if h.entry.id not in (first.entry.id, second.entry.id)]
@@ -325,38 +358,47 @@ class KnowledgeBase:
         head = self._head_terms[self._position[hit.entry.id]]
         return any(f" {' '.join(cue)} " in joined and not set(cue) <= head for cue in self._cues)
 
-    def _two_intents(self, hits: list[Hit]) -> tuple[Hit, Hit] | None:
-        """(first, second) when the question asks two things that two entries answer together
-        ("nhà nghèo vay vốn nuôi heo": the poor-household loan, then raising pigs), else None.
-
-        Only when the best hit's head leaves part of the question unknown; among pairs of close hits, one
-        of them a loan, the one whose heads (title, keywords, examples) together know the most of
-        the question, ties going to the pair whose titles the question uses most; it is a mixed intent when
-        each entry knows a good share of the question the other does not and together they know most of it.
-        The loan (topic `vay-von`) goes first — which programme and where to borrow — and the other entry is
-        the first button under it."""
+    def _loan_and_other(self, s: _Scored, mask: np.ndarray, hits: list[Hit]) -> tuple[Hit, Hit] | None:
+        """(loan, other) when the question names a loan (`LOAN_WORDS`) and also asks about another topic:
+        "nhà nghèo vay vốn nuôi heo". The livelihood words weigh far more than "vay vốn hộ nghèo", so the
+        loan entry is seldom among the best hits; instead the other intent is the best entry outside the loan
+        topic on the words that are neither loan nor household words, and the loan is found by a second
+        search among the loan entries alone ("nhà nghèo vay vốn": the poor-household loan). It is a pair when
+        the other entry adds a share of the question the loan does not know and together they know most of
+        it. Settings: the `loan_*` fields of `SearchConfig`."""
         c = self.config
-        total = sum(hits[0].words)
-        if not total or hits[0].score < c.min_score or hits[0].head_coverage >= c.mixed_max_single:
+        if not LOAN_WORDS.intersection(s.tokens):
             return None
-        best_pair, best_value = None, -1.0
-        close = [h for h in hits if h.score >= c.mixed_min_score]
-        for i, a in enumerate(close):
-            for b in close[i + 1:]:
-                if a.entry.topic not in LOAN_TOPICS and b.entry.topic not in LOAN_TOPICS:
-                    continue
-                only_a = sum(x for x, y in zip(a.known, b.known, strict=True) if not y) / total
-                only_b = sum(y for x, y in zip(a.known, b.known, strict=True) if not x) / total
-                union = sum(max(x, y) for x, y in zip(a.known, b.known, strict=True)) / total
-                if min(only_a, only_b) < c.mixed_gain or union < c.mixed_union:
-                    continue
-                value = union + c.mixed_title_weight * (a.title_match + b.title_match) / 2
-                if value > best_value:
-                    best_pair, best_value = (a, b), value
-        if best_pair is None:
+        if hits[0].entry.topic in LOAN_TOPICS and hits[0].head_coverage >= c.mixed_max_single:
+            return None  # one loan entry already knows the whole question
+        loan_topic = self._loan_mask
+        # The other intent: the best entry outside the loan topic on the question without its loan words
+        # (many livelihood entries give "hộ nghèo vay vốn nuôi cá lóc" as an example, so the loan words
+        # would pull toward whichever entry says so, not toward the animal asked about).
+        topic_text = " ".join(t for t in s.tokens if t not in LOAN_WORDS and t not in HOUSEHOLD_WORDS)
+        topic_scored = self._score(topic_text) if topic_text else None
+        others = self._rank(topic_scored, mask & ~loan_topic, 1) if topic_scored is not None else []
+        if not others or others[0].score < c.loan_other_min_score:
             return None
-        return tuple(sorted(best_pair, key=lambda h: (h.entry.topic in LOAN_TOPICS, h.title_match),
-                            reverse=True))  # type: ignore[return-value]
+        other = self._hit(s, self._position[others[0].entry.id], others[0].score)
+        # The loan: among the loan entries, on the words the other entry does not know, and on every word of
+        # a loan entry's title ("hộ", "nghèo", "cận", "mới thoát", "học sinh"…) whoever knows it.
+        rest = " ".join(t for t, k in zip(s.tokens, other.known, strict=True)
+                        if not k or t in self._loan_title_words)
+        rest_scored = self._score(rest) if rest else None
+        loans = self._rank(rest_scored, mask & loan_topic, 5) if rest_scored is not None else []
+        if not loans:
+            return None
+        # The programme's title decides between close loans: "cận nghèo vay tiền" is "Vay vốn cho hộ cận
+        # nghèo", not "App vay tiền online".
+        loans.sort(key=lambda h: h.score + c.loan_title_weight * h.title_match, reverse=True)
+        loan = self._hit(s, self._position[loans[0].entry.id], loans[0].score)
+        total = sum(s.weights)
+        only_other = sum(y for x, y in zip(loan.known, other.known, strict=True) if not x) / total
+        union = sum(max(x, y) for x, y in zip(loan.known, other.known, strict=True)) / total
+        if only_other < c.loan_gain or union < c.loan_union or loans[0].score < c.loan_min_score:
+            return None
+        return loan, other
 
     def _small_talk(self, question: str) -> Answer | None:
         tokens = self.normaliser.base_tokens(question)

@@ -21,7 +21,7 @@ from core import audit, clock
 from core import ui_texts as texts
 from core.bulletins.recurrence import RecurrenceError, due_times, shortest_gap
 from core.models import Bulletin, Delivery, Official
-from core.officials.accounts import may_write, out_of_scope
+from core.officials.accounts import may_write, out_of_scope, sender_label
 from core.places.areas import UnknownAreaError, areas_within, expand_to_hamlets
 from core.settings import get_settings
 
@@ -63,6 +63,16 @@ class BulletinForbidden(PermissionError):
 
 class BulletinNotFound(LookupError):
     """No bulletin with that id."""
+
+
+class BulletinAlreadyQueued(RuntimeError):
+    """The bulletin has started going out (or was cancelled): it can no longer be edited, only duplicated."""
+
+
+def bulletin_text(title: str, body: str, *, urgent: bool = False, sender: str | None = None) -> str:
+    """A bulletin as households read it on every channel: title, body, and who sent it."""
+    text = texts.get("bulletins.message_urgent" if urgent else "bulletins.message", title=title, body=body)
+    return f"{text}\n\n{texts.get('bulletins.signature', sender=sender)}" if sender else text
 
 
 def local_text(moment: datetime) -> str:
@@ -169,12 +179,46 @@ async def create_bulletin(session: AsyncSession, draft: BulletinDraft, *, offici
     bulletin = await validate_draft(session, draft)
     await ensure_may_address(session, official, bulletin.area_codes)
     bulletin.created_by = official.id
+    bulletin.sender = sender_label(official) or None
     session.add(bulletin)
     await session.flush()
     await audit.record(session, official, "bulletin.create", "bulletin", bulletin.id, title=bulletin.title,
                        area_codes=bulletin.area_codes, send_at=bulletin.send_at.isoformat(),
                        recurrence=bulletin.recurrence, urgent=bulletin.urgent)
     return bulletin
+
+
+async def edit_bulletin(session: AsyncSession, bulletin_id: int, draft: BulletinDraft, *,
+                        official: Official) -> Bulletin:
+    """Rewrite a bulletin that is still waiting for its first firing (the scheduler follows the new time).
+
+    The row is touched first under the condition "still scheduled", as a firing does, so an edit and a firing
+    at the same moment serialise: either the edit lands before anything is queued, or it is refused.
+    """
+    bulletin = await get_bulletin(session, bulletin_id, official=official)
+    await ensure_may_address(session, official, bulletin.area_codes)
+    edited = await validate_draft(session, draft)
+    await ensure_may_address(session, official, edited.area_codes)
+    touched = await session.exec(update(Bulletin)
+                                 .where(col(Bulletin.id) == bulletin_id, col(Bulletin.status) == "scheduled")
+                                 .values(status=Bulletin.status))
+    if touched.rowcount != 1:
+        raise BulletinAlreadyQueued(texts.get("bulletins.errors.already_queued", id=bulletin_id))
+    await session.refresh(bulletin)
+    for name in ("title", "body", "area_codes", "send_at", "recurrence", "urgent"):
+        setattr(bulletin, name, getattr(edited, name))
+    session.add(bulletin)
+    await session.flush()
+    await audit.record(session, official, "bulletin.edit", "bulletin", bulletin.id, title=bulletin.title,
+                       area_codes=bulletin.area_codes, send_at=bulletin.send_at.isoformat(),
+                       recurrence=bulletin.recurrence, urgent=bulletin.urgent)
+    return bulletin
+
+
+def duplicate_draft(bulletin: Bulletin) -> BulletinDraft:
+    """A new draft with a bulletin's words, areas and urgency; the official picks the time again."""
+    return BulletinDraft(title=bulletin.title, body=bulletin.body, area_codes=list(bulletin.area_codes),
+                         urgent=bulletin.urgent)
 
 
 async def get_bulletin(session: AsyncSession, bulletin_id: int, *, official: Official) -> Bulletin:
@@ -244,6 +288,7 @@ def bulletin_public(bulletin: Bulletin) -> dict[str, Any]:
         "id": bulletin.id, "title": bulletin.title, "body": bulletin.body, "area_codes": list(bulletin.area_codes),
         "send_at": bulletin.send_at.astimezone(tz).isoformat(), "recurrence": bulletin.recurrence,
         "urgent": bulletin.urgent, "status": bulletin.status, "created_by": bulletin.created_by,
+        "sender": bulletin.sender,
         "created_at": bulletin.created_at.astimezone(tz).isoformat(),
         "cancelled_at": bulletin.cancelled_at.astimezone(tz).isoformat() if bulletin.cancelled_at else None,
         "next_send_at": upcoming.astimezone(tz).isoformat() if upcoming else None,

@@ -4,7 +4,10 @@ Roles: `admin` may address any area; `editor` may address only areas inside thei
 covers everything below it: a commune its hamlets); `viewer` reads within their scope and changes nothing.
 A token is shown once at creation; the database keeps its SHA-256, so a leaked database reveals no token.
 The officials' page keeps a session cookie signed with `SESSION_SECRET` (HMAC-SHA256, stdlib) that names
-the official and a fragment of their token hash, so revoking the official ends their page sessions too.
+the official, a fragment of their token hash and their `session_version`. Signing out and revoking bump the
+version in the database, so every cookie issued before stops working at once — a copied or replayed cookie
+included. (Signing out therefore ends the official's sessions in every browser: on a shared commune
+computer that is the safe side.)
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,11 +73,22 @@ async def _scope_codes(session: AsyncSession, codes: Iterable[str]) -> list[str]
     return resolved
 
 
+def sender_label(official: Official | None) -> str:
+    """Who a bulletin is from, as households read it: "UBND xã Hỏa Lựu · Tổ công nghệ số cộng đồng"."""
+    if official is None:
+        return ""
+    return " · ".join(part for part in (clean(official.unit or ""), clean(official.name)) if part)
+
+
 async def create_official(
-    session: AsyncSession, *, name: str, role: str, area_codes: Iterable[str], by: Official | None = None
+    session: AsyncSession, *, name: str, role: str, area_codes: Iterable[str], by: Official | None = None,
+    unit: str | None = None,
 ) -> tuple[Official, str]:
-    """A new active official and their token (shown once). Nothing is written when a check fails."""
-    name, role = clean(name), clean(role).lower()
+    """A new active official and their token (shown once). Nothing is written when a check fails.
+
+    `unit` is the office they write for ("UBND xã Hỏa Lựu"): with their name it signs their bulletins.
+    """
+    name, role, unit = clean(name), clean(role).lower(), clean(unit or "") or None
     if not name:
         raise OfficialError(texts.get("officials.missing_name"))
     if role not in ROLES:
@@ -81,12 +97,13 @@ async def create_official(
     if role != ADMIN and not codes:
         raise OfficialError(texts.get("officials.needs_area", role=role))
     token = new_token()
-    official = Official(name=name[:200], role=role, area_codes=codes, token_hash=hash_token(token),
+    official = Official(name=name[:200], unit=unit[:200] if unit else None, role=role, area_codes=codes,
+                        token_hash=hash_token(token),
                         active=True, created_at=clock.now())
     session.add(official)
     await session.flush()
-    await audit.record(session, by, "official.create", "official", official.id, name=official.name, role=role,
-                       area_codes=codes)
+    await audit.record(session, by, "official.create", "official", official.id, name=official.name, unit=unit,
+                       role=role, area_codes=codes)
     return official, token
 
 
@@ -106,6 +123,7 @@ async def revoke_official(session: AsyncSession, official_id: int, *, by: Offici
         raise OfficialError(texts.get("officials.already_revoked", id=official_id))
     official.active = False
     session.add(official)
+    await end_page_sessions(session, official)
     await audit.record(session, by, "official.revoke", "official", official.id, name=official.name)
     return official
 
@@ -139,36 +157,48 @@ def _signature(payload: str, secret: str) -> str:
 
 
 def sign_session(official: Official, *, secret: str, now: datetime | None = None) -> str:
-    """A cookie value naming the official: `<id>.<issued unix time>.<token hash fragment>.<HMAC>`."""
+    """A cookie value naming the official: `<id>.<issued unix time>.<token hash fragment>.<version>.<HMAC>`."""
     issued = int((now or clock.now()).timestamp())
-    payload = f"{official.id}.{issued}.{official.token_hash[:_COOKIE_HASH_CHARS]}"
+    payload = f"{official.id}.{issued}.{official.token_hash[:_COOKIE_HASH_CHARS]}.{official.session_version}"
     return f"{payload}.{_signature(payload, secret)}"
 
 
-def read_session(value: str, *, secret: str, max_age: int, now: datetime | None = None) -> tuple[int, str] | None:
-    """(official id, token hash fragment) from a genuine, unexpired cookie value; None otherwise."""
+def read_session(
+    value: str, *, secret: str, max_age: int, now: datetime | None = None
+) -> tuple[int, str, int] | None:
+    """(official id, token hash fragment, session version) from a genuine, unexpired cookie value; None otherwise."""
     parts = (value or "").split(".")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 5 or not all(part.isdigit() and len(part) <= 18 for part in (parts[0], parts[1], parts[3])):
         return None
-    payload = ".".join(parts[:3])
-    if not hmac.compare_digest(parts[3], _signature(payload, secret)):
+    payload = ".".join(parts[:4])
+    if not hmac.compare_digest(parts[4], _signature(payload, secret)):
         return None
     age = int((now or clock.now()).timestamp()) - int(parts[1])
     if age < 0 or age > max_age:
         return None
-    return int(parts[0]), parts[2]
+    return int(parts[0]), parts[2], int(parts[3])
 
 
 async def official_from_session(
     session: AsyncSession, value: str, *, secret: str, max_age: int
 ) -> Official | None:
-    """The active official a session cookie names, if the cookie is genuine, fresh and the token unchanged."""
+    """The active official a session cookie names, if the cookie is genuine, fresh, of the official's current
+    session version (not signed out since) and the token unchanged."""
     read = read_session(value, secret=secret, max_age=max_age)
     if read is None:
         return None
     official = await session.get(Official, read[0])
-    if official is None or not official.active:
+    if official is None or not official.active or official.session_version != read[2]:
         return None
     if not hmac.compare_digest(official.token_hash[:_COOKIE_HASH_CHARS], read[1]):
         return None
     return official
+
+
+async def end_page_sessions(session: AsyncSession, official: Official) -> None:
+    """Make every page session cookie of this official stop working (sign-out, revocation)."""
+    statement = (update(Official).where(col(Official.id) == official.id)
+                 .values(session_version=col(Official.session_version) + 1)
+                 .returning(col(Official.session_version)).execution_options(synchronize_session=False))
+    version = (await session.exec(statement)).scalar_one()  # type: ignore[call-overload]
+    set_committed_value(official, "session_version", version)

@@ -66,6 +66,7 @@ def test_editor_creates_a_bulletin_and_sees_its_reach(api: Api) -> None:
     assert (body["title"], body["status"], body["urgent"], body["area_codes"]) == ("Họp dân", "scheduled", True,
                                                                                   [TAN_HOA])
     assert body["send_at"].endswith("+07:00") and body["counts"]["total"] == 0
+    assert body["sender"] == "UBND xã Tân Hòa · Cán bộ Tân Hòa"  # the official's unit and name
     assert body["reach"]["households"] == 5 and body["reach"]["by_channel"]["telegram"] == 5
 
 
@@ -159,3 +160,31 @@ def test_preview_counts_households_within_scope(api: Api) -> None:
     assert response.status_code == 200 and response.json()["households"] == 5
     outside = api.request("POST", "/api/v1/bulletins/preview", who="viewer", json={"area_codes": [LONG_PHU]})
     assert outside.status_code == 403
+
+
+def test_a_scheduled_bulletin_can_be_edited_until_it_is_queued(api: Api) -> None:
+    later = (datetime.now(VN) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    created = api.request("POST", "/api/v1/bulletins", json=payload(send_at=later)).json()
+    edited = api.request("PATCH", f"/api/v1/bulletins/{created['id']}",
+                         json=payload(title="Họp dân (đổi giờ)", area_codes=[AP_MOT], send_at=later, urgent=True))
+    assert edited.status_code == 200, edited.text
+    body = edited.json()
+    assert (body["title"], body["area_codes"], body["urgent"], body["status"]) == ("Họp dân (đổi giờ)", [AP_MOT],
+                                                                                  True, "scheduled")
+    outside = api.request("PATCH", f"/api/v1/bulletins/{created['id']}", json=payload(area_codes=[AP_BON]))
+    assert outside.status_code == 403
+    bad = api.request("PATCH", f"/api/v1/bulletins/{created['id']}", json=payload(title=""))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "title"
+    viewer = api.request("PATCH", f"/api/v1/bulletins/{created['id']}", who="viewer", json=payload())
+    assert viewer.status_code == 403
+
+    now_one = api.request("POST", "/api/v1/bulletins", json=payload()).json()
+    assert api.call(_dispatch, now_one["id"]) is not None
+    queued = api.request("PATCH", f"/api/v1/bulletins/{now_one['id']}", json=payload(title="Sửa muộn"))
+    assert queued.status_code == 409 and "Nhân bản" in queued.json()["message"]
+    assert api.request("GET", f"/api/v1/bulletins/{now_one['id']}").json()["title"] == "Họp dân"
+
+
+async def _dispatch(bulletin_id: int):
+    async with session_scope() as session:
+        return await dispatch_due(session, bulletin_id)

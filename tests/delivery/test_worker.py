@@ -57,6 +57,7 @@ async def test_each_subscriber_gets_the_bulletin_once_with_a_got_it_button(staff
     by_chat = {call.chat_id: call for call in fake_telegram.calls("sendMessage")}
     first = by_chat[100]
     assert first.text.startswith("📢 Phát cây giống\n\n") and "cây giống" in first.text
+    assert first.text.endswith("\n\n— Gửi từ: UBND xã Tân Hòa · Cán bộ Tân Hòa")  # who sent it, under every one
     delivery = next(r for r in rows if r.sent_at and r.contact_id == rows[0].contact_id)
     assert [[b["text"] for b in row] for row in first.buttons] == [["Đã biết"]]
     assert {b["callback_data"] for c in by_chat.values() for row in c.buttons for b in row} == {

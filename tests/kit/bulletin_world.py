@@ -58,7 +58,7 @@ async def add_households(session: AsyncSession, area_code: str, count: int, *, c
 
 @dataclass
 class Staff:
-    """Officials and their tokens: an admin, an editor of xã Tân Hòa, a viewer of xã Tân Hòa."""
+    """Officials and their tokens: an admin, an editor of xã Tân Hòa (unit "UBND xã Tân Hòa"), a viewer."""
 
     admin: Official
     editor: Official
@@ -69,7 +69,7 @@ class Staff:
 async def seed_staff(session: AsyncSession) -> Staff:
     admin, admin_token = await create_official(session, name="Quản trị", role="admin", area_codes=[])
     editor, editor_token = await create_official(session, name="Cán bộ Tân Hòa", role="editor",
-                                                 area_codes=[TAN_HOA])
+                                                 area_codes=[TAN_HOA], unit="UBND xã Tân Hòa")
     viewer, viewer_token = await create_official(session, name="Người xem", role="viewer", area_codes=[TAN_HOA])
     return Staff(admin, editor, viewer, {"admin": admin_token, "editor": editor_token, "viewer": viewer_token})
 

@@ -88,14 +88,15 @@ class TelegramState:
         self._last_send: dict[int, float] = {}
 
     # what the test does ------------------------------------------------------------------------------------
-    def push_update(self, update: dict[str, Any]) -> int:
-        """Queue an update for getUpdates (numbered unless it has an `update_id`); returns its id."""
+    def push_update(self, update: dict[str, Any], times: int = 1) -> int:
+        """Queue an update for getUpdates (numbered unless it has an `update_id`); returns its id. `times` > 1
+        queues copies at once, so one getUpdates returns them all (Telegram re-sending it)."""
         with self._lock:
             update = {"update_id": next(self._update_ids), **update}
             query = update.get("callback_query")
             if query:
                 self._query_ids.add(query["id"])
-            self._updates.append(update)
+            self._updates.extend([update] * times)
             return update["update_id"]
 
     def rate_limit(self, retry_after: int = 1, times: int = 1, method: str = "sendMessage",

@@ -137,3 +137,32 @@ async def test_firing_a_job_twice_at_once_queues_once(staff) -> None:
     await asyncio.gather(fire_bulletin(bulletin_id), fire_bulletin(bulletin_id), fire_bulletin(bulletin_id))
     assert [d.recipients for d in await dispatches()] == [20]
 
+
+
+async def test_an_edited_time_moves_the_job_and_the_bulletin_fires_at_the_new_time(staff) -> None:
+    from core.bulletins.service import edit_bulletin
+
+    bulletin_id = await new_bulletin(staff, send_at=(clock.now() + timedelta(days=3)).isoformat())
+    scheduler = BulletinScheduler(holder="only")
+    await scheduler.tick()
+    try:
+        assert scheduler.scheduler.get_job(f"bulletin:{bulletin_id}").next_run_time > clock.now() + timedelta(days=2)
+        soon = clock.now() + timedelta(seconds=1)
+        async with session_scope() as session:
+            await edit_bulletin(session, bulletin_id, BulletinDraft(
+                title="Lịch tiêm phòng (dời sớm)", body="Tiêm phòng ngay hôm nay.", area_codes=[AP_MOT],
+                send_at=soon.isoformat()), official=staff.editor)
+        await scheduler.tick()
+        job = scheduler.scheduler.get_job(f"bulletin:{bulletin_id}")
+        assert abs((job.next_run_time - soon).total_seconds()) < 1
+    finally:
+        scheduler.stop()
+        await scheduler.run()
+    runner = BulletinScheduler(holder="only")
+    task = asyncio.create_task(runner.run())
+    try:
+        fired = await eventually(dispatches)
+    finally:
+        runner.stop()
+        await task
+    assert [d.bulletin_id for d in fired] == [bulletin_id]

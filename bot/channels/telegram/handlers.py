@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram import seen
 from bot.channels.telegram.logs import LOGGER_NAME, describe
 from bot.channels.telegram.render import NO_PREVIEW, mark_chosen, send_replies
 from bot.channels.telegram.updates import inbound_from_callback, inbound_from_membership, inbound_from_message
@@ -51,7 +52,9 @@ async def on_message(update: Update, context: Context) -> None:
     inbound = inbound_from_message(update, message) if message else None
     if inbound is None or message is None:
         return
-    await send_replies(context.bot, message.chat.id, await ask_engine(inbound, context))
+    replies = await ask_engine(inbound, context)
+    if replies is not None:
+        await send_replies(context.bot, message.chat.id, replies)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -67,6 +70,8 @@ async def on_button(update: Update, context: Context) -> None:
     if inbound is None:
         return
     replies = await ask_engine(inbound, context)
+    if replies is None:
+        return
     if isinstance(query.message, Message):
         await _show_choice(query.message, query.data or "")
     await send_replies(context.bot, query.from_user.id, replies)
@@ -89,9 +94,13 @@ async def on_membership(update: Update, context: Context) -> None:
         await ask_engine(inbound, context)
 
 
-async def ask_engine(inbound: Inbound, context: Context) -> list[Reply]:
-    """One engine turn in its own database transaction, committed before anything is sent."""
+async def ask_engine(inbound: Inbound, context: Context) -> list[Reply] | None:
+    """One engine turn in its own database transaction, committed before anything is sent; None (nothing to
+    send) when this update was handled before (Telegram retried it, or polling fetched it again)."""
     async with session_scope() as session:
+        if inbound.message_id is not None and not await seen.first_time(session, inbound.message_id):
+            log.info("update %s was handled before: not answered again", inbound.message_id)
+            return None
         return await handle(inbound, session=session, knowledge=context.bot_data[KNOWLEDGE])
 
 

@@ -1,6 +1,9 @@
 """`POST /api/v1/chat`: the web chat. One message (`text`), tap (`payload`) or opening (`start`) in, replies out.
 
-The household is known by a cookie session (`bot.channels.web.session`); the first request gets the cookie.
+The household is known by a signed cookie session (`bot.channels.web.session`); the first request gets the
+cookie. A request without a cookie this server signed opens a new session, at most `WEB_NEW_SESSIONS_PER_MINUTE`
+per client address (429 with a Vietnamese `message` beyond). The address also goes to the engine as
+`Inbound.origin`, so "Hỏi cán bộ" can limit questions per address (web sessions cost nothing to open).
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
 from bot.channels.web import CHANNEL, COOKIE_NAME, new_session_token, replies_to_json, user_id_for, valid_token
-from bot.channels.web.session import COOKIE_MAX_AGE, NewSessionLimiter
+from bot.channels.web.session import COOKIE_MAX_AGE, NEW_SESSION_WINDOW, new_session_key
 from bot.engine.engine import handle
 from bot.engine.types import CALLBACK_MAX_BYTES, Inbound
+from core import rates
 from core import ui_texts as texts
 from core.answers.ranking import KnowledgeBase
 from core.db import session_scope
@@ -38,12 +42,17 @@ class ChatRequest(BaseModel):
     payload: str | None = Field(default=None, max_length=CALLBACK_MAX_BYTES,
                                 description="The `data` of a button the household tapped.")
     start: bool = Field(default=False, description="The page opened: greet (welcome, or welcome back).")
+    ap: str | None = Field(default=None, max_length=64,
+                           description="With `start`: the area code of the page's `/?ap=<code>` (a printed QR "
+                                       "code); the household is asked once to subscribe to it.")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ChatRequest:
         given = sum([self.text is not None, self.payload is not None, self.start])
         if given != 1:
             raise ValueError("gửi đúng một trong text, payload hoặc start (send exactly one of text, payload, start)")
+        if self.ap is not None and not self.start:
+            raise ValueError("ap chỉ đi kèm start (ap goes with start only)")
         return self
 
 
@@ -61,37 +70,34 @@ class ChatResponse(BaseModel):
     replies: list[ReplyOut]
 
 
-def _new_sessions(request: Request) -> NewSessionLimiter:
-    """The app's limiter of new web sessions (one per app, so each process counts its own)."""
-    limiter = getattr(request.app.state, "new_web_sessions", None)
-    if limiter is None:
-        limiter = request.app.state.new_web_sessions = NewSessionLimiter()
-    return limiter
-
-
-def _inbound(body: ChatRequest, user_id: str) -> Inbound:
+def _inbound(body: ChatRequest, user_id: str, address: str) -> Inbound:
     if body.start:
-        return Inbound(CHANNEL, user_id, "start")
+        code = (body.ap or "").strip()
+        return Inbound(CHANNEL, user_id, "start", text=f"/start {code}" if code else "", origin=address)
     if body.payload is not None:
-        return Inbound(CHANNEL, user_id, "button", payload=body.payload)
-    return Inbound(CHANNEL, user_id, "text", text=body.text or "")
+        return Inbound(CHANNEL, user_id, "button", payload=body.payload, origin=address)
+    return Inbound(CHANNEL, user_id, "text", text=body.text or "", origin=address)
 
 
-@router.post("/chat", response_model=ChatResponse)
+@router.post("/chat", response_model=ChatResponse, responses={
+    429: {"description": "Too many new sessions from this client address this minute (a Vietnamese `message`; "
+                         "Retry-After: 60)"}})
 async def chat(body: ChatRequest, request: Request, response: Response, knowledge: KnowledgeDep,
                settings: SettingsDep) -> dict[str, Any] | JSONResponse:
     """Pass one message to the conversation engine and return what the bot says."""
+    secret = settings.session_secret.get_secret_value()
+    address = request.client.host if request.client else "unknown"
     token = request.cookies.get(COOKIE_NAME)
-    if not valid_token(token):
-        address = request.client.host if request.client else "unknown"
-        if not _new_sessions(request).allow(address, settings.web_new_sessions_per_minute):
-            return JSONResponse({"message": texts.get("engine.web_too_many_sessions")}, status_code=429,
-                                headers={"Retry-After": "60"})
-        token = new_session_token()
-    assert token is not None
+    async with session_scope() as session:
+        if token is None or not valid_token(token, secret):
+            # No cookie, or one this server did not sign: a new session, counted (refusals too) per address.
+            opened = await rates.bump(session, new_session_key(address), window=NEW_SESSION_WINDOW)
+            if opened > settings.web_new_sessions_per_minute:
+                return JSONResponse({"message": texts.get("engine.web_too_many_sessions")}, status_code=429,
+                                    headers={"Retry-After": "60"})
+            token = new_session_token(secret)
+        replies = await handle(_inbound(body, user_id_for(token), address), session=session, knowledge=knowledge)
     response.set_cookie(COOKIE_NAME, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
                         secure=settings.public_base_url.startswith("https://"), path="/")
     response.headers["Cache-Control"] = "no-store"
-    async with session_scope() as session:
-        replies = await handle(_inbound(body, user_id_for(token)), session=session, knowledge=knowledge)
     return {"replies": replies_to_json(replies)}

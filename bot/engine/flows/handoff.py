@@ -9,9 +9,12 @@ Replies that could not be pushed (web, console, Zalo's closed window) are shown 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.engine.context import Context
 from bot.engine.render import menu_button, menu_buttons
 from bot.engine.types import Button, Reply
+from core import rates
 from core import ui_texts as texts
 from core.answers.normalise import fold
 from core.handoff import questions as handoff
@@ -19,6 +22,7 @@ from core.places.areas import place_label
 from core.settings import get_settings
 
 NAME = "handoff"
+HANDOFF_WINDOW = timedelta(hours=1)
 SEND_LAST, OTHER, CANCEL = "f:handoff:send", "f:handoff:other", "f:handoff:x"
 YES = frozenset({"co", "gui", "gui di", "dong y", "ok", "u", "uh", "yes", "co gui"})
 NO = frozenset({"khong", "ko", "no", "cau khac", "hoi cau khac"})
@@ -88,13 +92,27 @@ async def _too_many_open(ctx: Context) -> list[Reply] | None:
     return [Reply(texts.get("handoff.too_many_open", count=count), [[menu_button()]])]
 
 
+async def _too_many_recent(ctx: Context) -> list[Reply] | None:
+    """Count this question per household and per web client address; a reply when either is over its hourly
+    limit (counted atomically in `core.rates`, so concurrent requests cannot slip past)."""
+    settings = get_settings()
+    limits = [(f"handoff:contact:{ctx.contact.id}", settings.handoff_max_per_contact_per_hour)]
+    if ctx.inbound.origin:
+        limits.append((f"handoff:address:{ctx.inbound.origin}", settings.handoff_max_per_address_per_hour))
+    for key, limit in limits:
+        if await rates.bump(ctx.session, key, window=HANDOFF_WINDOW) > limit:
+            ctx.end_flow()
+            return [Reply(texts.get("handoff.too_many_recent"), [[menu_button()]])]
+    return None
+
+
 async def _submit(ctx: Context, raw: str) -> list[Reply]:
     """Store the question and say who will answer; a too-short text is asked again."""
     text = handoff.question_text(raw)
     if text is None:
         ctx.begin_flow(NAME, step="ask")
         return [Reply(texts.get("handoff.too_short"), [_cancel_row()])]
-    full = await _too_many_open(ctx)
+    full = await _too_many_open(ctx) or await _too_many_recent(ctx)
     if full:
         return full
     ctx.end_flow()

@@ -87,7 +87,8 @@ def test_merge_moves_subscriptions_and_households(database):
 
 
 def test_official_create_prints_the_token_once_and_stores_its_hash(database):
-    result = run("official", "create", "--name", "Anh Tư", "--role", "editor", "--area", "31338", "--json")
+    result = run("official", "create", "--name", "Anh Tư", "--role", "editor", "--area", "31338", "--json",
+                 "--unit", "UBND xã Hỏa Lựu")
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
     assert set(created) == {"id", "token"}
@@ -99,8 +100,8 @@ def test_official_create_prints_the_token_once_and_stores_its_hash(database):
     assert official.token_hash == hashlib.sha256(created["token"].encode()).hexdigest()
     listing = run("official", "list", "--json")
     assert created["token"] not in listing.stdout
-    assert json.loads(listing.stdout) == [{"id": created["id"], "name": "Anh Tư", "role": "editor",
-                                           "area_codes": ["31338"], "active": True}]
+    assert json.loads(listing.stdout) == [{"id": created["id"], "name": "Anh Tư", "unit": "UBND xã Hỏa Lựu",
+                                           "role": "editor", "area_codes": ["31338"], "active": True}]
     human = run("official", "create", "--name", "Chị Ba", "--role", "admin")
     assert human.returncode == 0 and human.stdout.strip().splitlines()[-1].startswith("gn_")
     assert run("official", "revoke", str(created["id"])).returncode == 0
@@ -118,3 +119,17 @@ def test_official_create_with_a_bad_role_or_area_creates_nothing(database):
         return len(list(await session.exec(select(Official))))
 
     assert db(count) == 0
+
+
+def test_areas_poster_writes_a_printable_pdf_with_the_subscribe_qr(database, tmp_path, env):
+    from tests.kit.paper import pdf_text, qr_links
+
+    env.setenv("PUBLIC_BASE_URL", "https://giamngheo.example.vn")
+    out = tmp_path / "posters" / "thanh-an.pdf"
+    result = run("areas", "poster", "31338-thanh-an", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    assert "Quét mã để nhận bản tin ấp Thạnh An" in " ".join(pdf_text(out.read_bytes(), tmp_path).split())
+    assert qr_links(out.read_bytes(), tmp_path) == ["https://giamngheo.example.vn/?ap=31338-thanh-an"]
+    missing = run("areas", "poster", "khong-co")
+    assert missing.returncode == 1 and "khong-co" in missing.stderr and "Traceback" not in missing.stderr

@@ -39,6 +39,20 @@ def test_signing_in_with_the_token_opens_the_page_and_signing_out_closes_it(page
     assert after.status_code == 303 and after.headers["location"].startswith("/officials/sign-in?next=")
 
 
+def test_the_cookie_of_a_signed_out_session_replayed_opens_nothing(page: Page) -> None:
+    page.sign_in("editor")
+    old = page.client.cookies["giamngheo_official"]
+    assert page.get("/officials/bulletins").status_code == 200
+    assert page.post("/officials/sign-out").status_code == 303
+    page.client.cookies.set("giamngheo_official", old)  # copied before signing out, sent again
+    replayed = page.get("/officials/bulletins", follow_redirects=False)
+    assert replayed.status_code == 303 and replayed.headers["location"].startswith("/officials/sign-in?next=")
+    script = page.get("/officials/bulletins/preview.json")
+    assert script.status_code == 401 and script.json()["message"]
+    page.sign_in("editor")  # signing in again works, with a new cookie
+    assert page.get("/officials/bulletins").status_code == 200
+
+
 def test_a_wrong_token_gets_a_clear_message_and_no_session(page: Page) -> None:
     form = page.get("/officials/sign-in")
     response = page.client.post("/officials/sign-in", data={"token": "gn_wrong", "csrf": csrf_of(form.text)},

@@ -33,8 +33,9 @@ class Household:
 
     async def send(self, inbound: Inbound) -> list[Reply]:
         async with session_scope() as session:
-            self.last = await handle(inbound, session=session, knowledge=self.knowledge)
-        return self.last
+            replies = await handle(inbound, session=session, knowledge=self.knowledge)
+        self.last = replies  # a local first: concurrent sends must each get their own replies
+        return replies
 
     async def say(self, text: str) -> list[Reply]:
         return await self.send(Inbound(self.channel, self.user_id, "text", text=text))

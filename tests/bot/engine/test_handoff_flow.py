@@ -1,5 +1,7 @@
 """"Hỏi cán bộ" through the real engine: asking, reusing the question nobody could answer, and seeing replies."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -112,6 +114,26 @@ async def test_open_questions_are_limited_per_household(household, staff, env):
     for number in (1, 2, 3):
         await household.say(f"/hoicanbo Câu hỏi thứ {number} về giấy tờ hộ nghèo")
     assert len(await questions()) == 2 and "2 câu hỏi chờ" in household.text()
+
+
+async def test_questions_sent_per_hour_are_limited_per_household_even_when_answered(household, staff, env):
+    env.setenv("HANDOFF_MAX_PER_CONTACT_PER_HOUR", "3")
+    from core import clock
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    clock.freeze(datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
+    await in_thanh_an(household)
+    for number in (1, 2, 3, 4):
+        await household.say(f"/hoicanbo Câu hỏi thứ {number} về giấy tờ hộ nghèo")
+        async with session_scope() as session:  # answered at once: the open-questions limit never bites
+            for question in await questions():
+                question.status = "answered"
+                session.add(question)
+    assert len(await questions()) == 3 and "một giờ" in household.text()
+    clock.freeze(clock.now() + timedelta(minutes=61))
+    await household.say("/hoicanbo Câu hỏi thứ năm về giấy tờ hộ nghèo")
+    assert len(await questions()) == 4
 
 
 async def test_a_reply_not_yet_delivered_is_shown_once_at_the_next_message(household, staff):

@@ -13,6 +13,7 @@ from core import clock
 from core.answers.ranking import KnowledgeBase
 from core.db import reset_engines, session_scope
 from core.models import Contact, Subscription
+from core.settings import get_settings
 
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 MENU = "☰ Menu"
@@ -23,19 +24,56 @@ async def contact_row(user_id: str = "u1") -> Contact:
         return (await session.exec(select(Contact).where(Contact.user_id == user_id))).one()
 
 
-async def test_flood_guard_warns_once_then_drops_until_the_minute_is_over(household, env):
+async def test_flood_guard_asks_every_message_over_the_limit_to_slow_down_until_the_minute_is_over(household, env):
     env.setenv("FLOOD_MAX_PER_MINUTE", "20")
+    get_settings.cache_clear()
     clock.freeze(NOW)
     for _ in range(20):
-        assert await household.say("menu")
-    assert "chậm lại" in (await household.say("menu"))[0].text
-    for _ in range(5):
+        assert "chậm lại" not in (await household.say("menu"))[0].text
+    for _ in range(6):
         clock.freeze(clock.now() + timedelta(seconds=5))
-        assert await household.say("menu") == []
+        replies = await household.say("menu")
+        assert len(replies) == 1 and "chậm lại" in replies[0].text  # never silence
     row = await contact_row()
     assert row.flood_count == 26 and row.last_inbound_at == clock.now()
     clock.freeze(NOW + timedelta(seconds=61))
     assert "Vay vốn" in [b.label for b in (await household.say("menu"))[0].all_buttons()]
+    assert (await contact_row()).flood_count == 1
+
+
+async def test_button_taps_of_a_self_check_and_the_menu_do_not_use_up_the_message_limit(household, env):
+    env.setenv("FLOOD_MAX_PER_MINUTE", "5")
+    get_settings.cache_clear()
+    clock.freeze(NOW)
+    await household.say("menu")
+    for _ in range(30):  # a long self-check plus browsing, all taps
+        replies = await household.press("m")
+        assert "chậm lại" not in replies[0].text
+    for _ in range(4):
+        assert "chậm lại" not in (await household.say("menu"))[0].text
+    assert "chậm lại" in (await household.say("menu"))[0].text
+    row = await contact_row()
+    assert (row.flood_count, row.flood_taps) == (6, 30)
+
+
+async def test_button_taps_have_their_own_ceiling(household, env):
+    env.setenv("FLOOD_MAX_TAPS_PER_MINUTE", "10")
+    get_settings.cache_clear()
+    clock.freeze(NOW)
+    for _ in range(10):
+        assert "chậm lại" not in (await household.press("m"))[0].text
+    assert "chậm lại" in (await household.press("m"))[0].text
+    assert "chậm lại" not in (await household.say("menu"))[0].text
+
+
+async def test_fifty_concurrent_messages_answer_exactly_the_limit_and_warn_the_rest(household, env):
+    env.setenv("FLOOD_MAX_PER_MINUTE", "20")
+    get_settings.cache_clear()
+    await household.say("menu")  # the contact exists; its window starts with this message
+    answers = await asyncio.gather(*(household.say("menu") for _ in range(49)))
+    warned = [replies for replies in answers if len(replies) == 1 and "chậm lại" in replies[0].text]
+    assert len(answers) - len(warned) == 19 and len(warned) == 30
+    assert (await contact_row()).flood_count == 50
 
 
 async def test_every_message_updates_last_inbound_and_reopens_an_unreachable_contact(household):

@@ -115,3 +115,28 @@ def test_a_cue_the_entry_itself_uses_does_not_block_it(real_kb):
     assert plain.answer("nuôi heo an toàn, tối nay", on=TODAY).entry_id == "nuoi-heo-an-toan"
     stray = KnowledgeBase(real_kb.entries, real_kb.normaliser.lexicon, out_of_scope_cues=["tối nay"])
     assert not stray.answer("nuôi heo an toàn, tối nay", on=TODAY).matched
+
+
+@pytest.mark.parametrize(("question", "loan", "other"), [
+    ("Tôi tính trồng nấm rơm, nhà nghèo có được vay ưu đãi không?", "vay-ho-ngheo", "trong-nam-rom"),
+    ("cận nghèo vay vốn nuôi cá lóc trong bể bạt", "vay-ho-can-ngheo", "nuoi-ca-loc-be-bat"),
+    ("nhà mới thoát nghèo dzay vốn nuôi gà thả vườn", "vay-ho-moi-thoat-ngheo", "nuoi-ga-tha-vuon"),
+])
+def test_a_loan_with_a_livelihood_answers_the_household_s_loan_then_the_livelihood(real_kb, question, loan, other):
+    # The livelihood entry knows the whole question (its examples say "hộ nghèo vay vốn nuôi cá lóc"), so
+    # only the second search among the loan entries finds which programme the household means.
+    answer = real_kb.answer(question, on=TODAY)
+    assert (answer.entry_id, answer.also) == (loan, [other])
+    assert answer.suggestions[0] == real_kb.by_id[other].title
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("xin giấy chứng nhận hộ nghèo", "de-nghi-xet-ho-ngheo"),
+    ("xin giay chung nhan ho ngheo", "de-nghi-xet-ho-ngheo"),
+    ("lam the bao hiem y te cho con", "khai-sinh-truc-tuyen"),
+])
+def test_recognition_and_a_child_s_health_insurance_reach_their_entries(real_kb, question, expected):
+    # "so với hộ nghèo" once became "sổ hộ nghèo" (the stop word "với" dropped, then the lexicon applied),
+    # so the certificate question went to the interest-rate entry.
+    answer = real_kb.answer(question, on=TODAY)
+    assert answer.matched and answer.entry_id == expected

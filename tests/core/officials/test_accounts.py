@@ -16,6 +16,7 @@ from core.officials.accounts import (
     OfficialError,
     authenticate,
     create_official,
+    end_page_sessions,
     list_officials,
     may_write,
     official_from_session,
@@ -113,7 +114,7 @@ async def test_a_merged_area_in_a_new_scope_is_stored_as_the_area_that_absorbed_
 async def test_page_sessions_are_signed_expire_and_end_with_the_token(area_map):
     official, _ = await make()
     value = sign_session(official, secret=SECRET)
-    assert read_session(value, secret=SECRET, max_age=60) == (official.id, official.token_hash[:16])
+    assert read_session(value, secret=SECRET, max_age=60) == (official.id, official.token_hash[:16], 0)
     assert read_session(value, secret="other", max_age=60) is None
     assert read_session(value.replace(f"{official.id}.", f"{official.id + 1}.", 1), secret=SECRET, max_age=60) is None
     assert read_session("garbage", secret=SECRET, max_age=60) is None
@@ -125,3 +126,15 @@ async def test_page_sessions_are_signed_expire_and_end_with_the_token(area_map):
         await revoke_official(session, official.id)
     async with session_scope() as session:
         assert await official_from_session(session, value, secret=SECRET, max_age=60) is None
+
+
+async def test_ending_page_sessions_makes_every_earlier_cookie_stop_working(area_map):
+    official, _ = await make()
+    earlier = sign_session(official, secret=SECRET)
+    async with session_scope() as session:
+        found = await official_from_session(session, earlier, secret=SECRET, max_age=60)
+        await end_page_sessions(session, found)
+        later = sign_session(found, secret=SECRET)
+    async with session_scope() as session:
+        assert await official_from_session(session, earlier, secret=SECRET, max_age=60) is None
+        assert (await official_from_session(session, later, secret=SECRET, max_age=60)).id == official.id

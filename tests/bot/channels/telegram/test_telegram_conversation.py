@@ -192,3 +192,12 @@ async def test_one_households_quick_messages_are_answered_in_order(telegram):
     assert texts_sent[0].startswith(texts.get("engine.help").splitlines()[0])
     assert texts_sent[-1] == texts.get("engine.unsupported")
     assert texts.get("engine.menu.prompt") in texts_sent[1:-1]
+
+
+async def test_an_update_fetched_twice_by_polling_is_answered_once(telegram):
+    update = {"update_id": 7001, **text_message(CHAT, "/start")}
+    telegram.push_update(update, times=2)  # the same update again (a restart before the offset was confirmed)
+    await telegram.await_calls("sendMessage", 2, chat_id=CHAT)
+    await telegram.await_quiet()
+    welcomes = [c for c in telegram.calls("sendMessage", chat_id=CHAT) if c.text == texts.get("engine.welcome")]
+    assert len(welcomes) == 1

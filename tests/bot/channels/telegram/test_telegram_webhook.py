@@ -63,6 +63,17 @@ def test_an_update_with_the_right_secret_is_answered_200_and_processed(webhook, 
     assert welcome.text.startswith(texts.get("engine.welcome"))
 
 
+def test_the_same_update_posted_three_times_is_answered_once(webhook, telegram_env):
+    update = {"update_id": 905, **text_message(CHAT, "/start")}
+    for _ in range(3):  # Telegram retries when our 200 comes too late
+        assert post(webhook, update).status_code == 200
+    assert post(webhook, {"update_id": 906, **text_message(CHAT, "/menu")}).status_code == 200
+    sent = telegram_env.wait_for("sendMessage", 3, chat_id=CHAT)  # welcome, hamlet question, then the menu
+    assert sent[2].text != texts.get("engine.welcome")  # one chat's updates are handled in order: 905s are done
+    welcomes = [c for c in telegram_env.calls("sendMessage", chat_id=CHAT) if c.text == texts.get("engine.welcome")]
+    assert len(welcomes) == 1
+
+
 @pytest.mark.parametrize("secret", ["wrong-secret", "", None, SECRET + "x", SECRET[:-1]])
 def test_a_wrong_or_missing_secret_gets_401_and_nothing_is_processed(webhook, telegram_env, secret):
     response = post(webhook, {"update_id": 902, **text_message(CHAT, "/start")}, secret=secret)

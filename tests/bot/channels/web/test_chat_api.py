@@ -1,12 +1,17 @@
 """`POST /api/v1/chat` and `/`: the web chat's session, the whole journey, and bad requests."""
 
+import secrets
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from bot.channels.web import COOKIE_NAME, user_id_for
+from core import clock
 from core.db import session_scope
-from core.models import Contact, Feedback, Subscription
+from core.models import Contact, Feedback, HandoffQuestion, Subscription
+from core.settings import get_settings
 
 
 def say(client: TestClient, **body) -> list[dict]:
@@ -121,10 +126,64 @@ def test_one_address_cannot_mint_endless_sessions_but_known_households_keep_chat
     assert client.post("/api/v1/chat", json={"text": "vay hộ nghèo"}).status_code == 200
 
 
-def test_the_session_limiter_forgets_after_a_minute():
-    from bot.channels.web.session import NewSessionLimiter
+def forged_cookie() -> str:
+    """What a script sends: a random value shaped like a session token, never minted by the server."""
+    return secrets.token_urlsafe(32) + "." + secrets.token_urlsafe(32)
 
-    limiter = NewSessionLimiter()
-    assert [limiter.allow("1.2.3.4", 2, now=t) for t in (0, 1, 2)] == [True, True, False]
-    assert limiter.allow("5.6.7.8", 2, now=2)  # another address has its own count
-    assert limiter.allow("1.2.3.4", 2, now=60.5)  # the first session left the window
+
+def statuses(client: TestClient, cookies: list[str | None], body: dict) -> list[int]:
+    codes = []
+    for value in cookies:
+        client.cookies.clear()
+        if value is not None:
+            client.cookies.set(COOKIE_NAME, value)
+        codes.append(client.post("/api/v1/chat", json=body).status_code)
+    return codes
+
+
+def test_forged_cookies_are_new_sessions_limited_like_no_cookie_at_all(client):
+    forged = statuses(client, [forged_cookie() for _ in range(40)] + [secrets.token_urlsafe(32)], {"start": True})
+    assert forged.count(200) == get_settings().web_new_sessions_per_minute == 30 and forged.count(429) == 11
+    assert len(rows(client, Contact)) == 30
+
+
+def test_a_minted_session_survives_the_new_session_limit(client, env):
+    env.setenv("WEB_NEW_SESSIONS_PER_MINUTE", "1")
+    get_settings.cache_clear()
+    client.post("/api/v1/chat", json={"start": True})
+    kept = client.cookies[COOKIE_NAME]
+    assert statuses(client, [None, forged_cookie()], {"start": True}) == [429, 429]
+    assert statuses(client, [kept], {"text": "vay hộ nghèo"}) == [200]
+
+
+def test_handoffs_from_many_forged_or_minted_sessions_of_one_address_do_not_land(client):
+    limit = get_settings().handoff_max_per_address_per_hour
+    question = {"text": "/hoicanbo Cho hỏi giấy xác nhận hộ nghèo xin ở đâu ạ?"}
+    clock.freeze(datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
+    forged = [forged_cookie() for _ in range(20)]
+    codes = statuses(client, [cookie for cookie in forged for _ in range(5)], question)  # 100 questions
+    assert codes.count(200) == 30 and codes.count(429) == 70  # each forged request is a new session
+    assert len(rows(client, HandoffQuestion)) == limit == 20
+    clock.freeze(clock.now() + timedelta(minutes=2))  # new sessions may be opened again; the hour is not over
+    minted = []  # a script that keeps the cookies it is given: 10 households from one address, 5 questions each
+    for _ in range(10):
+        client.cookies.clear()
+        client.post("/api/v1/chat", json={"start": True})
+        minted.append(client.cookies.get(COOKIE_NAME))
+    assert None not in minted
+    assert statuses(client, [cookie for cookie in minted for _ in range(5)], question) == [200] * 50
+    assert len(rows(client, HandoffQuestion)) == limit
+    assert "một giờ" in client.post("/api/v1/chat", json=question).json()["replies"][0]["text"]
+
+
+def test_a_printed_qr_code_opens_the_chat_at_its_hamlet_and_one_tap_subscribes(client):
+    replies = say(client, start=True, ap="31338-thanh-an")
+    assert replies[-1]["text"] == "Nhận bản tin Ấp Thạnh An, Xã Hỏa Lựu?"
+    replies = say(client, payload=button(replies, "Đồng ý"))
+    assert "Ấp Thạnh An, Xã Hỏa Lựu" in text(replies)
+    assert [(s.area_code, s.active) for s in rows(client, Subscription)] == [("31338-thanh-an", True)]
+
+
+def test_an_area_code_without_start_is_refused(client):
+    response = client.post("/api/v1/chat", json={"text": "chào", "ap": "31338-thanh-an"})
+    assert response.status_code == 422

@@ -50,3 +50,14 @@ async def test_the_page_fits_a_phone_and_keeps_the_conversation_after_reload(pag
     await page.reload()
     await page.locator("#log").get_by_text("chọn một mục bên dưới", exact=False).wait_for()  # welcomed back, no re-ask
     assert await page.locator("#log").get_by_text("Bạn ở ấp nào?").count() == 0
+
+
+async def test_the_qr_code_link_asks_for_its_hamlet_and_one_tap_subscribes(base_url):
+    async with phone_browser(base_url) as context:
+        page = await context.new_page()
+        await page.goto(base_url + "/?ap=31338-thanh-an")
+        log = page.locator("#log")
+        await log.get_by_text("Nhận bản tin Ấp Thạnh An, Xã Hỏa Lựu?").wait_for()
+        assert page.url == base_url + "/"  # a reload does not ask again
+        await log.get_by_role("button", name="Đồng ý").click()
+        await log.get_by_text("Đã ghi nhận: bạn ở Ấp Thạnh An, Xã Hỏa Lựu").wait_for()

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from core import texts
+from core import ui_texts as texts
 from core.db import get_async_engine, reset_engines
 from core.settings import get_settings
 from tests.bot.channels.web.conftest import APP_OPTIONS
