@@ -197,7 +197,8 @@ async def test_one_households_quick_messages_are_answered_in_order(telegram):
 async def test_an_update_fetched_twice_by_polling_is_answered_once(telegram):
     update = {"update_id": 7001, **text_message(CHAT, "/start")}
     telegram.push_update(update, times=2)  # the same update again (a restart before the offset was confirmed)
-    await telegram.await_calls("sendMessage", 2, chat_id=CHAT)
+    await telegram.await_calls("sendMessage", 1, chat_id=CHAT)  # the welcome and "Bạn ở ấp nào?": one message
     await telegram.await_quiet()
-    welcomes = [c for c in telegram.calls("sendMessage", chat_id=CHAT) if c.text == texts.get("engine.welcome")]
+    welcomes = [c for c in telegram.calls("sendMessage", chat_id=CHAT)
+                if c.text.startswith(texts.get("engine.welcome"))]
     assert len(welcomes) == 1
