@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, Response
+from fastapi import Depends, HTTPException, Path, Query, Request, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import ui_texts as texts
 from core.answers.ranking import KnowledgeBase
 from core.bulletins.printing import PrintFontMissing
 from core.db import session_scope
-from core.models import Official
+from core.http_errors import ErrorOut, body_errors, errors  # noqa: F401 (the routes take them from here)
+from core.models import Area, Official
 from core.officials.accounts import authenticate, may_write, official_from_session, out_of_scope, sign_session
 from core.places.areas import unknown_codes
+from core.safe_text import SafeText
 from core.settings import Settings, get_settings
 
 
@@ -32,6 +34,12 @@ KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 # A table id in a URL: bounded to the INTEGER column, so /bulletins/99999999999 is a 422, not a database error.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The row's id.")]
+# Paging: every integer query parameter is bounded, so ?offset=9223372036854775808 is a 422, never an overflow.
+MAX_OFFSET = 1_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
+# An area code (the `area.code` column is 32 characters), as text in a body, a path or a query.
+AREA_CODE_MAX: int = Area.__table__.c.code.type.length  # type: ignore[attr-defined]
+AreaCode = SafeText(AREA_CODE_MAX, min_length=1)
 
 
 # --- Officials: Bearer token for the API, signed session cookie for the officials' page ----------------
@@ -126,7 +134,7 @@ def set_session_cookie(response: Response, official: Official) -> None:
     settings = get_settings()
     value = sign_session(official, secret=settings.session_secret.get_secret_value())
     response.set_cookie(SESSION_COOKIE, value, max_age=settings.official_session_max_age_seconds, httponly=True,
-                        samesite="lax", secure=settings.public_base_url.startswith("https://"), path="/")
+                        samesite="lax", secure=settings.cookies_secure, path="/")
 
 
 def clear_session_cookie(response: Response) -> None:

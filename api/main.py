@@ -17,15 +17,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.officials_page import routes as officials_page
 from api.routes import areas, ask, bulletins, health, inbox, metrics, officials, pages, questions, self_check
+from api.validation_messages import field_of, message_of
 from bot.channels.telegram import route as telegram_route
 from bot.channels.telegram.service import telegram_service
 from bot.channels.web import route as web_chat_route
 from bot.channels.zalo import route as zalo_route
 from core.answers.ranking import get_knowledge_base
 from core.bootstrap import prepare
+from core.http_limits import BodySizeLimit
+from core.settings import get_settings
 from delivery.services import worker_service
 from schedules.scheduler import scheduler_service
 
@@ -72,8 +76,11 @@ def create_app(options: AppOptions | None = None) -> FastAPI:
                 await stack.enter_async_context(service(app))
             yield
 
+    docs = get_settings().api_docs_on  # API_DOCS: off by default in production
     app = FastAPI(title="giamngheo", version="0.1.0", lifespan=lifespan,
-                  description="Thông tin giảm nghèo cho bà con: hỏi đáp, bản tin ấp, cán bộ xã.")
+                  description="Thông tin giảm nghèo cho bà con: hỏi đáp, bản tin ấp, cán bộ xã.",
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.options = options
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -81,27 +88,40 @@ def create_app(options: AppOptions | None = None) -> FastAPI:
                    pages, self_check, inbox, questions, officials_page):
         app.include_router(module.router)
     app.mount("/static", pages.static_files(), name="static")
+    app.add_middleware(BodySizeLimit)
     return app
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     """HTTP errors as {"message": …}: a dict detail (api.deps.api_error) is the body; a plain detail is kept as
-    "detail" (FastAPI's usual key) and repeated as "message"."""
+    "detail" (FastAPI's usual key) and repeated as "message". A 405 lists every method the path has."""
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail
     body = detail if isinstance(detail, dict) and "message" in detail else {"message": str(detail), "detail": detail}
-    return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return JSONResponse(body, status_code=exc.status_code, headers=headers or None)
+
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route fully matches at this path (Starlette's own 405 names only the first route's)."""
+    return [method for method in sorted(HTTP_METHODS)
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    """422 with one readable message first, then FastAPI's detail list."""
+    """422: every problem as {"field", "message"} (Vietnamese), joined into one `message`; FastAPI's detail list."""
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
-    first = errors[0] if errors else {}
-    where = ".".join(str(p) for p in first.get("loc", []) if p != "body")
-    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    problems = [{"field": field_of(e), "message": message_of(e)} for e in errors]
+    message = "; ".join(f"{p['field']}: {p['message']}" if p["field"] else p["message"] for p in problems)
     detail = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg")), "type": e.get("type")} for e in errors]
-    return JSONResponse({"message": f"{where}: {message}" if where else message, "detail": detail},
+    return JSONResponse({"message": message or "invalid request", "errors": problems, "detail": detail},
                         status_code=422)
 
 

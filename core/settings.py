@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     public_base_url: str = "http://127.0.0.1:8000"
     session_secret: SecretStr = SecretStr("dev-only-session-secret")
+    # /docs, /redoc and /openapi.json: "on" or "off"; left empty, on outside production and off in production.
+    api_docs: Literal["on", "off"] | None = None
+    # /metrics: with METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>` reads it (any environment);
+    # without one it is open outside production and off (404) in production.
+    metrics_token: SecretStr | None = None
 
     # Answer engine
     max_question_chars: int = 1000
@@ -221,6 +226,15 @@ class Settings(BaseSettings):
             return self.telegram_api_file_url
         base = self.telegram_api_base_url.rstrip("/")
         return base.removesuffix("/bot") + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+    @property
+    def api_docs_on(self) -> bool:
+        return self.api_docs == "on" if self.api_docs else self.environment != "production"
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Cookies get `Secure` when the site is served over https (always so in production)."""
+        return self.public_base_url.startswith("https://")
 
     @property
     def zalo_enabled(self) -> bool:

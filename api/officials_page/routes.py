@@ -41,6 +41,7 @@ from api.officials_page.web import (
     tr,
 )
 from core.officials.accounts import authenticate, end_page_sessions
+from core.settings import get_settings
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 TOKEN_MAX_CHARS = 200
@@ -59,7 +60,8 @@ def sign_in_page(request: Request, *, next_path: str, error: str = "", status: i
     context = {"sign_in_csrf": csrf_for(seed), "next": next_path, "error": error, "token_limit": TOKEN_MAX_CHARS}
     response = render(request, "sign_in.html", context, status=status)
     if request.cookies.get(CSRF_COOKIE) != seed:
-        response.set_cookie(CSRF_COOKIE, seed, max_age=3600, httponly=True, samesite="lax", path=SIGN_IN)
+        response.set_cookie(CSRF_COOKIE, seed, max_age=3600, httponly=True, samesite="lax", path=SIGN_IN,
+                            secure=get_settings().cookies_secure)
     return response
 
 

@@ -132,7 +132,7 @@ def redirect(location: str, flash: str | None = None) -> RedirectResponse:
     response.headers["Cache-Control"] = "no-store"
     if flash:
         response.set_cookie(FLASH_COOKIE, quote(flash[:FLASH_MAX_CHARS]), max_age=120, path=PREFIX, httponly=True,
-                            samesite="lax")
+                            samesite="lax", secure=get_settings().cookies_secure)
     return response
 
 

@@ -11,14 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from api.deps import SessionDep, api_error, pdf_response, printed
+from api.deps import AreaCode, SessionDep, api_error, errors, pdf_response, printed
 from core import ui_texts as texts
 from core.answers.normalise import clean
 from core.bulletins.printing import area_poster
 from core.places.areas import area_public, child_areas, get_area, resolve_area, search_areas
 from core.places.names import KINDS
+from core.safe_text import SafeText
 
-router = APIRouter(prefix="/api/v1", tags=["areas"])
+router = APIRouter(prefix="/api/v1", tags=["areas"], responses=errors(422))
 MAX_QUERY_CHARS = 200
 
 
@@ -30,30 +31,37 @@ class AreaOut(BaseModel):
     aliases: list[str]
 
 
+KIND_PATTERN = "^({0})(,({0}))*$".format("|".join(KINDS))
+
+
 def _kinds(values: list[str] | None) -> tuple[str, ...] | None:
-    """Kinds from `?kind=hamlet&kind=commune` or `?kind=hamlet,commune`; 422 on an unknown one."""
-    kinds = tuple(k for v in values or [] for k in (clean(p).lower() for p in v.split(",")) if k)
+    """Kinds from `?kind=hamlet&kind=commune` or `?kind=hamlet,commune`; 422 on an unknown one (as KIND_PATTERN)."""
+    kinds = tuple(k for v in values or [] for k in v.split(","))
     for kind in kinds:
         if kind not in KINDS:
             raise api_error(422, texts.get("areas.unknown_kind", kind=kind, kinds=", ".join(KINDS)))
     return kinds or None
 
 
-@router.get("/areas", response_model=list[AreaOut])
+@router.get("/areas", response_model=list[AreaOut], responses=errors(404))
 async def find_areas(
     session: SessionDep,
-    q: Annotated[str | None, Query(description="Name, former name or alias; any spelling, e.g. 'thanh an'.")] = None,
-    kind: Annotated[list[str] | None, Query(description="province, commune, ward or hamlet (repeatable).")] = None,
-    parent: Annotated[str | None, Query(description="Only areas directly under this code.")] = None,
+    q: Annotated[SafeText(MAX_QUERY_CHARS) | None,
+                 Query(description="Name, former name or alias; any spelling, e.g. 'thanh an'.")] = None,
+    kind: Annotated[list[SafeText(100, pattern=KIND_PATTERN)] | None,
+                    Query(max_length=10, description="province, commune, ward or hamlet (repeatable).")] = None,
+    parent: Annotated[AreaCode | None, Query(description="Only areas directly under this code.")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Most results to return.")] = 20,
 ) -> list[dict[str, Any]]:
-    """Areas matching `q` (best first), or the areas directly under `parent` (filtered by `q` if given)."""
+    """Areas matching `q` (best first), or the areas directly under `parent` (filtered by `q` if given); with
+    neither, the top-level areas (provinces)."""
     query = clean(q or "")
     kinds = _kinds(kind)
     if len(query) > MAX_QUERY_CHARS:
         raise api_error(422, texts.get("areas.query_too_long", limit=MAX_QUERY_CHARS))
     if not query and not parent:
-        raise api_error(422, texts.get("areas.query_missing"))
+        roots = [a for a in await child_areas(session, None) if kinds is None or a.kind in kinds]
+        return [area_public(a) for a in roots[:limit]]
     if parent:
         if await get_area(session, parent) is None:
             raise api_error(404, texts.get("areas.not_found", code=parent))
@@ -64,8 +72,9 @@ async def find_areas(
     return [area_public(a) for a in found]
 
 
-@router.get("/areas/{code}", response_model=AreaOut)
-async def one_area(code: str, session: SessionDep) -> dict[str, Any]:
+@router.get("/areas/{code}", response_model=AreaOut, responses=errors(404))
+async def one_area(code: Annotated[AreaCode, Path(description="The area's code.")],
+                   session: SessionDep) -> dict[str, Any]:
     """One area by code, merged or not."""
     area = await get_area(session, code)
     if area is None:
@@ -74,8 +83,8 @@ async def one_area(code: str, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/areas/{code}/poster.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}, "description": "An A4 PDF."}})
-async def poster(code: Annotated[str, Path(max_length=64)], session: SessionDep) -> Response:
+            responses={200: {"content": {"application/pdf": {}}, "description": "An A4 PDF."}, **errors(404, 503)})
+async def poster(code: Annotated[AreaCode, Path(description="The area's code.")], session: SessionDep) -> Response:
     """The subscribe poster of a hamlet (or commune): its name and a QR that subscribes in one tap."""
     area = await resolve_area(session, code)
     if area is None:

@@ -7,17 +7,18 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
-from api.deps import KnowledgeDep
+from api.deps import KnowledgeDep, body_errors
 from core import clock
 from core.answers.normalise import clean
 from core.metrics import count_question
+from core.safe_text import SafeText
 
 router = APIRouter(prefix="/api/v1", tags=["ask"])
 
 
 class AskRequest(BaseModel):
-    text: str = Field(description="The household's question, any spelling; cut to 1,000 characters.",
-                      max_length=100_000)
+    text: SafeText(10_000, min_length=1) = Field(
+        description="The household's question, any spelling; cut to 1,000 characters.")
 
     @field_validator("text")
     @classmethod
@@ -44,7 +45,7 @@ class AskResponse(BaseModel):
     suggestions: list[str]
 
 
-@router.post("/ask", response_model=AskResponse)
+@router.post("/ask", response_model=AskResponse, responses=body_errors())
 def ask(body: AskRequest, knowledge: KnowledgeDep) -> dict[str, Any]:
     """Answer a question from the curated content, or say honestly that we do not know."""
     answer = knowledge.answer(body.text, on=clock.today())

@@ -18,16 +18,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import (
+    AreaCode,
     CurrentOfficial,
     EditorOfficial,
+    Offset,
     RowId,
     SessionDep,
     api_error,
+    body_errors,
     ensure_in_scope,
+    errors,
     pdf_response,
     printed,
 )
@@ -48,23 +52,31 @@ from core.bulletins.service import (
     list_bulletins,
 )
 from core.models import Bulletin, Official
+from core.safe_text import SafeText
+from core.settings import Settings
 
-router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"])
+router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"], responses=errors(401, 403, 422))
+
+
+# The schema states the default limits (BULLETIN_TITLE_MAX_CHARS, BULLETIN_BODY_MAX_CHARS); the settings may lower them.
+TITLE_MAX = Settings.model_fields["bulletin_title_max_chars"].default
+BODY_MAX = Settings.model_fields["bulletin_body_max_chars"].default
+AreaCodes = Annotated[list[AreaCode], Field(min_length=1, max_length=500, examples=[["31338-thanh-an"]])]
 
 
 class BulletinIn(BaseModel):
     """A new bulletin. `send_at` null means now; `recurrence` is a five-field cron in Asia/Ho_Chi_Minh."""
 
-    title: str = Field("", examples=["Họp dân ấp Thạnh An"])
-    body: str = Field("", examples=["Mời bà con dự họp lúc 19:00 tại nhà văn hóa ấp."])
-    area_codes: list[str] = Field(default_factory=list, examples=[["31338-thanh-an"]])
-    send_at: str | None = Field(None, examples=["2026-12-01T07:00:00+07:00"])
-    recurrence: str | None = Field(None, examples=["0 7 * * 1"])
-    urgent: bool = False
+    title: SafeText(TITLE_MAX, min_length=1) = Field(examples=["Họp dân ấp Thạnh An"])
+    body: SafeText(BODY_MAX, min_length=1) = Field(examples=["Mời bà con dự họp lúc 19:00 tại nhà văn hóa ấp."])
+    area_codes: AreaCodes
+    send_at: SafeText(64, format="date-time") | None = Field(None, examples=["2030-12-02T07:00:00+07:00"])
+    recurrence: SafeText(100, pattern=r"^\S+( \S+){4}$") | None = Field(None, examples=["0 7 * * 1"])
+    urgent: StrictBool = False
 
 
 class PreviewIn(BaseModel):
-    area_codes: list[str] = Field(default_factory=list)
+    area_codes: AreaCodes
 
 
 def nudge_scheduler(request: Request) -> None:
@@ -99,7 +111,7 @@ async def _visible(session: AsyncSession, bulletin_id: int, official: Official) 
         raise api_error(403, str(error)) from None
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=body_errors())
 async def create(payload: BulletinIn, official: EditorOfficial, session: SessionDep, request: Request) -> dict:
     """Store a bulletin for sending now, at `send_at`, or on `recurrence`."""
     draft = BulletinDraft(**payload.model_dump())
@@ -118,7 +130,7 @@ async def create(payload: BulletinIn, official: EditorOfficial, session: Session
 
 @router.get("")
 async def index(official: CurrentOfficial, session: SessionDep,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Offset = 0) -> dict:
     """Bulletins inside the official's scope, newest first, with their delivery counts."""
     bulletins = await list_bulletins(session, official=official, limit=limit, offset=offset)
     counts = await delivery_counts(session, [b.id for b in bulletins if b.id is not None])
@@ -126,7 +138,7 @@ async def index(official: CurrentOfficial, session: SessionDep,
     return {"bulletins": items, "limit": limit, "offset": offset}
 
 
-@router.post("/preview")
+@router.post("/preview", responses=body_errors())
 async def preview(payload: PreviewIn, official: CurrentOfficial, session: SessionDep) -> dict:
     """How many households each channel, and each hamlet, would reach."""
     if not payload.area_codes:
@@ -135,13 +147,13 @@ async def preview(payload: PreviewIn, official: CurrentOfficial, session: Sessio
     return await reach_preview(session, payload.area_codes)
 
 
-@router.get("/{bulletin_id}")
+@router.get("/{bulletin_id:int}", responses=errors(404))
 async def show(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> dict:
     """One bulletin with counts per status, per hamlet and per firing."""
     return await _with_report(session, await _visible(session, bulletin_id, official), full=True)
 
 
-@router.patch("/{bulletin_id}")
+@router.patch("/{bulletin_id:int}", responses=body_errors(403, 404, 409))
 async def edit(bulletin_id: RowId, payload: BulletinIn, official: EditorOfficial, session: SessionDep,
                request: Request) -> dict:
     """Rewrite a scheduled bulletin (every field, as on creation) until its first firing is queued."""
@@ -161,23 +173,25 @@ async def edit(bulletin_id: RowId, payload: BulletinIn, official: EditorOfficial
     return body
 
 
-@router.get("/{bulletin_id}/notice.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}, "description": "An A4 PDF."}})
+@router.get("/{bulletin_id:int}/notice.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "An A4 PDF."},
+                       **errors(401, 403, 404, 503)})
 async def notice(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> Response:
     """The printable A4 notice: title, body, sender, date, and a QR that subscribes to the hamlet."""
     bulletin = await _visible(session, bulletin_id, official)
     return pdf_response(await printed(bulletin_notice(session, bulletin)), f"ban-tin-{bulletin_id}.pdf")
 
 
-@router.get("/{bulletin_id}/loudspeaker", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}, "description": "The script, UTF-8."}})
+@router.get("/{bulletin_id:int}/loudspeaker", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}, "description": "The script, UTF-8."},
+                       **errors(401, 403, 404)})
 async def loudspeaker(bulletin_id: RowId, official: CurrentOfficial, session: SessionDep) -> Response:
     """The script for the hamlet loudspeaker: numbers, dates and abbreviations written out in words."""
     bulletin = await _visible(session, bulletin_id, official)
     return Response(await loudspeaker_script(session, bulletin), media_type="text/plain; charset=utf-8")
 
 
-@router.delete("/{bulletin_id}")
+@router.delete("/{bulletin_id:int}", responses=errors(404))
 async def cancel(bulletin_id: RowId, official: EditorOfficial, session: SessionDep, request: Request) -> dict:
     """Cancel: no further firings; deliveries not yet on their way are withdrawn."""
     await _visible(session, bulletin_id, official)

@@ -44,7 +44,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "Not ready: the same body, with the failed checks"}})
 async def readyz(request: Request) -> JSONResponse:
     """The database answers at the current schema and the content is loaded (503 otherwise)."""
     checks = {"content": bool(getattr(request.app.state, "knowledge", None))}

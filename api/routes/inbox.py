@@ -13,22 +13,34 @@ not reach (Zalo's 7-day window), see it at their next message. The answer tells 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentOfficial, EditorOfficial, KnowledgeDep, RowId, SessionDep, api_error
+from api.deps import (
+    CurrentOfficial,
+    EditorOfficial,
+    KnowledgeDep,
+    Offset,
+    RowId,
+    SessionDep,
+    api_error,
+    body_errors,
+    errors,
+)
 from bot.engine.render import menu_button
 from bot.engine.types import Reply
 from core import ui_texts as texts
 from core.handoff import questions as handoff
 from core.models import Contact, HandoffQuestion, Official
+from core.safe_text import SafeText
+from core.settings import Settings
 from delivery.services import channel_senders
 
-router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
+router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"], responses=errors(401, 403, 422))
 
 PUSH_CHANNELS = frozenset({"telegram", "zalo"})
 QuestionId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # the column's range: no database error on wild ids
@@ -37,7 +49,9 @@ RETRY_WAIT_MAX = 2.0
 
 
 class ReplyIn(BaseModel):
-    text: str = Field(max_length=100_000, examples=["Bà con mang căn cước tới UBND xã vào sáng thứ Hai nhé."])
+    text: SafeText(Settings.model_fields["handoff_reply_max_chars"].default, min_length=1) = Field(
+        examples=["Bà con mang căn cước tới UBND xã vào sáng thứ Hai nhé."],
+        description="The reply (at most HANDOFF_REPLY_MAX_CHARS characters, 3,000 by default).")
 
 
 async def _rows(session: AsyncSession, questions: list[HandoffQuestion]) -> list[dict[str, Any]]:
@@ -54,8 +68,8 @@ async def _rows(session: AsyncSession, questions: list[HandoffQuestion]) -> list
 
 
 @router.get("")
-async def index(official: CurrentOfficial, session: SessionDep, status: str | None = None,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+async def index(official: CurrentOfficial, session: SessionDep, status: Literal["open", "answered"] | None = None,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Offset = 0) -> dict:
     """Questions from the hamlets in the official's scope."""
     try:
         questions = await handoff.inbox(session, official, status=status, limit=limit, offset=offset)
@@ -80,7 +94,7 @@ async def _send(channel: str, user_id: str, replies: list[Reply]) -> tuple[str, 
     return ("failed" if result.status == "retry" else result.status), result.error
 
 
-@router.post("/{question_id}/reply")
+@router.post("/{question_id}/reply", responses=body_errors(404, 409))
 async def reply(question_id: RowId, body: ReplyIn, official: EditorOfficial, session: SessionDep) -> dict:
     """Answer a household's question; it reaches them on their own channel (see `delivery`)."""
     try:
@@ -89,7 +103,8 @@ async def reply(question_id: RowId, body: ReplyIn, official: EditorOfficial, ses
         raise api_error(error.status, str(error)) from None
 
 
-@router.post("/{question_id}/draft-entry")
+@router.post("/{question_id}/draft-entry", responses={
+    201: {"description": "The draft was written now (200: it already was)"}, **errors(404, 409)})
 async def draft_entry(question_id: RowId, official: EditorOfficial, session: SessionDep, knowledge: KnowledgeDep,
                       response: Response) -> dict:
     """Write the question and its reply as a draft content entry for curators (never loaded until moved)."""

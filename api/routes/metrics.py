@@ -1,4 +1,5 @@
-"""`GET /metrics`: Prometheus text format, no authentication, no personal data (see core/metrics.py).
+"""`GET /metrics`: Prometheus text format, no personal data (see core/metrics.py). Open in development; with
+METRICS_TOKEN set, Bearer-token only; in production without a token, off (404).
 
 Left out of the OpenAPI schema: Prometheus scrapes it, API clients never call it.
 """
@@ -7,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -48,6 +50,21 @@ async def _delivery_counts() -> DeliveryCounts | None:
         return None
 
 
+def _refusal(request: Request) -> Response | None:
+    """None when the caller may read the metrics; otherwise the 404 (off) or 401 (token missing or wrong)."""
+    settings = get_settings()
+    if settings.metrics_token is None:
+        if settings.environment == "production":
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        return None
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = settings.metrics_token.get_secret_value().encode()
+    if scheme.lower() == "bearer" and secrets.compare_digest(given.strip().encode(), expected):
+        return None
+    return JSONResponse({"message": "METRICS_TOKEN required"}, status_code=401,
+                        headers={"WWW-Authenticate": "Bearer"})
+
+
 def _forget_late_count(task: asyncio.Task[DeliveryCounts]) -> None:
     _late_counts.discard(task)
     if not task.cancelled():
@@ -55,8 +72,11 @@ def _forget_late_count(task: asyncio.Task[DeliveryCounts]) -> None:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
     """Every metric of this process (or of all `serve --workers` processes) and the outbox counts."""
+    refused = _refusal(request)
+    if refused is not None:
+        return refused
     counts = await _delivery_counts()
     body = exposition(counts, list(get_settings().bulletin_channels))
     return Response(body, media_type=CONTENT_TYPE_LATEST)

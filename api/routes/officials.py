@@ -17,12 +17,15 @@ from api.deps import (
     SessionDep,
     SessionOfficial,
     api_error,
+    body_errors,
     clear_session_cookie,
+    errors,
     set_session_cookie,
 )
 from core import ui_texts as texts
 from core.models import Official
 from core.officials.accounts import authenticate
+from core.safe_text import SafeText
 
 router = APIRouter(prefix="/api/v1/officials", tags=["officials"])
 
@@ -35,20 +38,20 @@ class OfficialOut(BaseModel):
 
 
 class SignIn(BaseModel):
-    token: str = Field(max_length=200, description="The API token printed by `giamngheo official create`.")
+    token: SafeText(200, min_length=1) = Field(description="The API token printed by `giamngheo official create`.")
 
 
 def official_public(official: Official) -> dict[str, Any]:
     return {"id": official.id, "name": official.name, "role": official.role, "area_codes": list(official.area_codes)}
 
 
-@router.get("/me", response_model=OfficialOut)
+@router.get("/me", response_model=OfficialOut, responses=errors(401))
 async def whoami(official: CurrentOfficial) -> dict[str, Any]:
     """The official the Bearer token belongs to."""
     return official_public(official)
 
 
-@router.post("/session", response_model=OfficialOut)
+@router.post("/session", response_model=OfficialOut, responses=body_errors(401))
 async def sign_in(body: SignIn, response: Response, session: SessionDep) -> dict[str, Any]:
     """Exchange the API token for a page session cookie."""
     official = await authenticate(session, body.token)
@@ -58,7 +61,7 @@ async def sign_in(body: SignIn, response: Response, session: SessionDep) -> dict
     return official_public(official)
 
 
-@router.get("/session", response_model=OfficialOut)
+@router.get("/session", response_model=OfficialOut, responses=errors(401))
 async def current_session(official: SessionOfficial) -> dict[str, Any]:
     """The official the page session cookie names; 401 when there is none or it has expired."""
     if official is None:

@@ -9,12 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentOfficial, KnowledgeDep, SessionDep
+from api.deps import CurrentOfficial, KnowledgeDep, SessionDep, errors
 from core.handoff.learning import disliked_entries, unanswered_groups
 from core.officials.accounts import visible_areas
 from core.settings import get_settings
 
-router = APIRouter(prefix="/api/v1/questions", tags=["learning"])
+router = APIRouter(prefix="/api/v1/questions", tags=["learning"], responses=errors(401, 422))
 
 Days = Annotated[int | None, Query(ge=1, le=3650, description="Look this many days back (LEARNING_WINDOW_DAYS).")]
 Limit = Annotated[int, Query(ge=1, le=200)]

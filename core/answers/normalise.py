@@ -29,6 +29,10 @@ from rapidfuzz.distance import Levenshtein
 _TOKEN_RE = re.compile(r"[0-9]+(?:[.,][0-9]+)*[^\W\d_]*|[^\W\d_]+", re.UNICODE)
 _TAG_RE = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible characters that split a word for matching ("v\u200bay" would not be "vay"): zero-width space and
+# non-joiner, word joiner, BOM, soft hyphen. The zero-width joiner goes only next to letters: between emoji
+# it builds one picture (👨‍👩‍👧) and is kept.
+_INVISIBLE_RE = re.compile(r"[\u200b\u200c\u2060\ufeff\u00ad]|(?<=\w)\u200d|\u200d(?=\w)")
 _TELEX_TONE_KEYS = set("sfrxj")
 _TELEX_SHAPES = (("dd", "d"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("uow", "uo"), ("aw", "a"),
                  ("ow", "o"), ("uw", "u"), ("w", "u"))
@@ -71,7 +75,8 @@ _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
 
 
 def clean(text: str) -> str:
-    """NFC, no control characters, single spaces. Keeps diacritics and case: for display and storage."""
+    """NFC, no control or invisible characters, single spaces. Keeps diacritics and case: for display and storage."""
+    text = _INVISIBLE_RE.sub("", text)
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL_RE.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()

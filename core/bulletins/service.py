@@ -23,6 +23,7 @@ from core.bulletins.recurrence import RecurrenceError, due_times, shortest_gap
 from core.models import Bulletin, Delivery, Official
 from core.officials.accounts import may_write, out_of_scope, sender_label
 from core.places.areas import UnknownAreaError, areas_within, expand_to_hamlets
+from core.safe_text import text_problem
 from core.settings import get_settings
 
 SEND_AT_GRACE = timedelta(minutes=1)  # a form submitted "now" arrives a little late; that is not "past"
@@ -123,6 +124,8 @@ def _check_text(draft: BulletinDraft) -> list[Problem]:
     for name, value in (("title", draft.title.strip()), ("body", draft.body.strip())):
         if not value:
             problems.append(Problem(name, texts.get(f"bulletins.errors.{name}_empty")))
+        elif text_problem(value):
+            problems.append(Problem(name, str(text_problem(value))))
         elif len(value) > limits[name]:
             message = texts.get(f"bulletins.errors.{name}_too_long", length=len(value), limit=limits[name])
             problems.append(Problem(name, message))

@@ -28,6 +28,7 @@ from core.answers.ranking import KnowledgeBase
 from core.models import Contact, HandoffQuestion, Official
 from core.officials.accounts import ADMIN, EDITOR, may_write, visible_areas
 from core.places.areas import areas_within, place_label
+from core.safe_text import text_problem
 from core.settings import PROJECT_ROOT, get_settings
 
 OPEN, ANSWERED = "open", "answered"
@@ -166,6 +167,8 @@ async def record_reply(session: AsyncSession, official: Official, question_id: i
     limit = get_settings().handoff_reply_max_chars
     if not clean(text):
         raise ReplyInvalid(texts.get("handoff.errors.reply_empty"))
+    if text_problem(text):
+        raise ReplyInvalid(str(text_problem(text)))
     if len(text) > limit:
         raise ReplyInvalid(texts.get("handoff.errors.reply_too_long", length=len(text), limit=limit))
     question.status, question.reply_text, question.replied_by = ANSWERED, text, official.id

@@ -28,6 +28,7 @@ from core.places.names import (
     score,
     variants_of,
 )
+from core.safe_text import is_safe_id
 from core.settings import get_settings
 
 __all__ = [
@@ -57,9 +58,18 @@ def area_public(area: Area) -> dict[str, Any]:
             "aliases": list(area.aliases)}
 
 
+CODE_MAX: int = Area.__table__.c.code.type.length  # type: ignore[attr-defined]
+
+
+def _storable_code(code: str) -> bool:
+    """Whether a code could be in the `area.code` column at all; others (NUL, too long) are unknown without a
+    query, so a form or a CLI argument never makes PostgreSQL raise."""
+    return is_safe_id(code, CODE_MAX)
+
+
 async def get_area(session: AsyncSession, code: str) -> Area | None:
     """The area with this code, merged or not."""
-    return await session.get(Area, code)
+    return await session.get(Area, code) if _storable_code(code) else None
 
 
 async def area_chain(session: AsyncSession, code: str) -> list[Area]:
@@ -93,7 +103,7 @@ async def resolve_area(session: AsyncSession, code: str) -> Area | None:
 
 
 async def _by_codes(session: AsyncSession, codes: Iterable[str]) -> dict[str, Area]:
-    wanted = list(dict.fromkeys(codes))
+    wanted = [code for code in dict.fromkeys(codes) if _storable_code(code)]
     if not wanted:
         return {}
     rows = await session.exec(select(Area).where(col(Area.code).in_(wanted)))
@@ -111,8 +121,9 @@ def _sorted(areas: Iterable[Area]) -> list[Area]:
     return sorted(areas, key=lambda a: natural_key(a.name))
 
 
-async def child_areas(session: AsyncSession, parent_code: str, kind: str | None = None) -> list[Area]:
-    """The areas directly under `parent_code` still offered (not merged), in natural name order."""
+async def child_areas(session: AsyncSession, parent_code: str | None, kind: str | None = None) -> list[Area]:
+    """The areas directly under `parent_code` (None: the top-level ones) still offered (not merged), in natural
+    name order."""
     statement = select(Area).where(Area.parent_code == parent_code, col(Area.merged_into).is_(None))
     if kind is not None:
         statement = statement.where(Area.kind == kind)

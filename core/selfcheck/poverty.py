@@ -85,6 +85,8 @@ STANDARDS: tuple[Standard, ...] = (
         notes=("indicators_2027", "average_band_2027"),
     ),
 )
+# Every indicator code of any standard: the schema's allowed keys of `indicators`.
+ALL_INDICATOR_CODES: list[str] = sorted({i.code for s in STANDARDS for i in s.indicators})
 
 # What recognition opens, with the content entries that explain it (tests check every id exists).
 SUPPORT: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -101,13 +103,27 @@ NEXT_STEP_ENTRIES = ("de-nghi-xet-ho-ngheo", "ra-soat-ho-ngheo-hang-nam")
 class SelfCheckError(ValueError):
     """Answers that cannot be assessed; the message is Vietnamese, for the person who sent them."""
 
+    status = 422
+
+
+class NoStandardOn(SelfCheckError):
+    """No standard is in force on the date asked about (the API answers 404)."""
+
+    status = 404
+
+
+class IndicatorOfAnotherStandard(SelfCheckError):
+    """An indicator code of a standard other than the one in force on the date (the API answers 409)."""
+
+    status = 409
+
 
 def standard_on(on: date) -> Standard:
     """The standard in force on `on`; SelfCheckError outside the standards that have been issued."""
     for standard in STANDARDS:
         if standard.valid_from <= on <= standard.valid_until:
             return standard
-    raise SelfCheckError(texts.get("selfcheck.errors.date", first=STANDARDS[0].valid_from.strftime("%d/%m/%Y"),
+    raise NoStandardOn(texts.get("selfcheck.errors.date", first=STANDARDS[0].valid_from.strftime("%d/%m/%Y"),
                                    last=STANDARDS[-1].valid_until.strftime("%d/%m/%Y")))
 
 
@@ -116,11 +132,20 @@ class HouseholdAnswers(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    household_size: StrictInt = Field(description="People who live and share income in the household (1–30).")
+    household_size: StrictInt = Field(description="People who live and share income in the household (1–30).",
+                                      json_schema_extra={"minimum": 1, "maximum": MAX_HOUSEHOLD_SIZE})
     area: Literal["rural", "urban"] = Field(description='"rural" (nông thôn: a xã) or "urban" (thành thị: a phường).')
-    monthly_income: StrictInt = Field(description="The whole household's income per month, in đồng.")
+    monthly_income: StrictInt = Field(description="The whole household's income per month, in đồng.",
+                                      json_schema_extra={"minimum": 0, "maximum": MAX_MONTHLY_INCOME})
     indicators: dict[str, bool | None] = Field(
-        default_factory=dict, description="Indicator code → lacking (true), not lacking (false), unknown (null).")
+        default_factory=dict, description="Indicator code → lacking (true), not lacking (false), unknown (null).",
+        json_schema_extra=lambda schema: schema.update(propertyNames={"enum": ALL_INDICATOR_CODES}))
+
+    @field_validator("household_size", "monthly_income", mode="before")
+    @classmethod
+    def _whole_floats_are_ints(cls, value: Any) -> Any:
+        """11.0 is the integer 11 in JSON (and to JSON Schema); 11.5, "11" and true stay refused."""
+        return int(value) if isinstance(value, float) and value.is_integer() else value
 
     @field_validator("household_size")
     @classmethod
@@ -195,7 +220,8 @@ def _categorise(standard: Standard, answers: HouseholdAnswers, deprivations: int
 def _checked_indicators(standard: Standard, answers: HouseholdAnswers) -> None:
     unknown = [code for code in answers.indicators if standard.indicator(code) is None]
     if unknown:
-        raise SelfCheckError(texts.get("selfcheck.errors.unknown_indicators", standard=standard.name,
+        error = IndicatorOfAnotherStandard if set(unknown) <= set(ALL_INDICATOR_CODES) else SelfCheckError
+        raise error(texts.get("selfcheck.errors.unknown_indicators", standard=standard.name,
                                        codes=", ".join(unknown),
                                        allowed=", ".join(i.code for i in standard.indicators)))
 

@@ -46,10 +46,21 @@ def test_listing_under_a_parent(client):
     assert [a["code"] for a in filtered] == ["31338-thanh-binh"]
 
 
-@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "   "}, {"kind": "hamlet"}])
-def test_no_query_and_no_parent_is_a_422_with_a_message(client, params):
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "   "}])
+def test_no_query_and_no_parent_lists_the_top_level_areas(client, params):
     response = client.get("/api/v1/areas", params=params)
-    assert response.status_code == 422 and "q" in response.json()["message"]
+    assert response.status_code == 200 and response.json()
+    assert all(area["parent_code"] is None for area in response.json())
+
+
+def test_no_query_and_a_kind_lists_the_top_level_areas_of_that_kind(client):
+    assert client.get("/api/v1/areas", params={"kind": "hamlet"}).json() == []
+
+
+@pytest.mark.parametrize("kind", ["Hamlet", " hamlet", "hamlet,", ""])
+def test_kinds_are_exactly_the_documented_words(client, kind):
+    response = client.get("/api/v1/areas", params={"q": "thanh", "kind": kind})
+    assert response.status_code == 422 and response.json()["message"]
 
 
 def test_bad_parameters_get_clear_errors(client):

@@ -43,7 +43,7 @@ def test_invalid_json_gets_a_422(client):
 
 
 def test_long_questions_are_cut_not_rejected(client):
-    response = client.post("/api/v1/ask", json={"text": "vay vốn hộ nghèo " * 1000})
+    response = client.post("/api/v1/ask", json={"text": "vay vốn hộ nghèo " * 500})
     assert response.status_code == 200
 
 

@@ -89,7 +89,7 @@ def in_an_hour(offset: bool = True) -> str:
 
 
 @pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"title": ""}, "title", "Tiêu đề không được để trống"),
+    ({"title": ""}, "title", "không được để trống"),
     ({"body": "   "}, "body", "Nội dung bản tin không được để trống"),
     ({"body": "x" * 3501}, "body", "tối đa 3500"),
     ({"send_at": "2020-01-01T07:00:00+07:00"}, "send_at", "đã qua"),

@@ -64,7 +64,7 @@ def test_the_2027_standard_applies_from_new_year_with_its_provisional_notes(clie
     assert body["standard"] == "nd351_2025" and body["category"] == "poor" and body["average_upper"] is None
     assert {n["code"] for n in body["provisional"]} == {"indicators_2027", "average_band_2027"}
     refused = client.post("/api/v1/self-check", json=answers | {"on": "2026-12-31"})
-    assert refused.status_code == 422 and "rac_thai" in refused.json()["message"]
+    assert refused.status_code == 409 and "rac_thai" in refused.json()["message"]
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,6 @@ def test_the_2027_standard_applies_from_new_year_with_its_provisional_notes(clie
         ({"monthly_income": -5}, "số âm"),
         ({"area": "núi"}, "nông thôn"),
         ({"indicators": {"tivi": True}}, "tivi"),
-        ({"on": "2035-01-01"}, "chuẩn nghèo đã ban hành"),
         ({"on": "ngày mai"}, "on"),
     ],
 )
@@ -85,6 +84,22 @@ def test_bad_answers_get_a_422_with_a_message(client, change, words):
     response = client.post("/api/v1/self-check", json=HOUSEHOLD | change)
     assert response.status_code == 422
     assert words in response.json()["message"]
+
+
+def test_a_date_without_a_standard_in_force_is_a_404_with_a_message(client):
+    response = client.post("/api/v1/self-check", json=HOUSEHOLD | {"on": "2035-01-01"})
+    assert response.status_code == 404 and "chuẩn nghèo đã ban hành" in response.json()["message"]
+
+
+@pytest.mark.parametrize(("size", "status"), [(4.0, 200), (4.5, 422), ("4", 422), (True, 422)])
+def test_a_whole_number_sent_as_a_float_is_an_integer_as_json_schema_says(client, size, status):
+    assert client.post("/api/v1/self-check", json=HOUSEHOLD | {"household_size": size}).status_code == status
+
+
+def test_the_schema_states_the_ranges_and_the_indicator_codes(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["SelfCheckIn"]["properties"]
+    assert (schema["household_size"]["minimum"], schema["household_size"]["maximum"]) == (1, 30)
+    assert schema["monthly_income"]["minimum"] == 0 and "rac_thai" in schema["indicators"]["propertyNames"]["enum"]
 
 
 @pytest.mark.parametrize("payload", [{}, [], "4 người", {"household_size": 4}])
@@ -101,4 +116,4 @@ def test_the_indicator_questions_follow_the_standard(client):
     assert bhyt["question"] == "Trong nhà có ai từ 6 tuổi trở lên chưa có thẻ bảo hiểm y tế không?"
     assert {"rac_thai", "dich_vu_so"} <= {i["code"] for i in later["indicators"]}
     assert all(i["provisional"] for i in later["indicators"])
-    assert client.get("/api/v1/self-check/indicators?on=2020-01-01").status_code == 422
+    assert client.get("/api/v1/self-check/indicators?on=2020-01-01").status_code == 404

@@ -6,7 +6,6 @@ queue and the answer is 200 at once (Telegram waits for it and retries on errors
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Annotated, Any
 
@@ -14,6 +13,8 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from bot.channels.telegram.service import TelegramWebhook
+from core.http_errors import errors
+from core.http_limits import loads_bounded
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
@@ -28,6 +29,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or wrong X-Telegram-Bot-Api-Secret-Token"},
     404: {"description": "This server does not run the Telegram bot in webhook mode"},
     503: {"description": "The bot is still starting; Telegram retries"},
+    **errors(413),
 }
 
 
@@ -47,9 +49,9 @@ async def telegram_webhook(
         return _error(503, "the Telegram bot is starting, try again", {"Retry-After": "5"})
     body = await request.body()
     try:
-        payload = json.loads(body)
+        payload = loads_bounded(body)
     except (UnicodeDecodeError, ValueError):
-        log.warning("Telegram webhook body is not JSON (%d bytes)", len(body))
+        log.warning("Telegram webhook body is not JSON, or nested too deeply (%d bytes)", len(body))
         return _error(400, "body is not JSON")
     if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
         log.warning("Telegram webhook body is not an Update (no integer update_id)")

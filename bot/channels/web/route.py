@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictBool
 
 from bot.channels.web import CHANNEL, COOKIE_NAME, new_session_token, replies_to_json, user_id_for, valid_token
 from bot.channels.web.session import COOKIE_MAX_AGE, NEW_SESSION_WINDOW, new_session_key
@@ -22,6 +22,8 @@ from core import rates
 from core import ui_texts as texts
 from core.answers.ranking import KnowledgeBase
 from core.db import session_scope
+from core.http_errors import body_errors
+from core.safe_text import SafeText
 from core.settings import Settings, get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
@@ -38,22 +40,17 @@ MAX_TEXT_CHARS = 4000
 
 
 class ChatRequest(BaseModel):
-    text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS, description="What the household typed.")
-    payload: str | None = Field(default=None, max_length=CALLBACK_MAX_BYTES,
-                                description="The `data` of a button the household tapped.")
-    start: bool = Field(default=False, description="The page opened: greet (welcome, or welcome back).")
-    ap: str | None = Field(default=None, max_length=64,
-                           description="With `start`: the area code of the page's `/?ap=<code>` (a printed QR "
-                                       "code); the household is asked once to subscribe to it.")
+    """One of `start`, `payload` or `text`; when several are sent, the first of them in that order counts, and an
+    empty body greets (like `start`): a page never sends that, and a greeting is the harmless answer. `ap` is
+    read only with `start` (the page opened from a printed QR code) and ignored otherwise."""
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> ChatRequest:
-        given = sum([self.text is not None, self.payload is not None, self.start])
-        if given != 1:
-            raise ValueError("gửi đúng một trong text, payload hoặc start (send exactly one of text, payload, start)")
-        if self.ap is not None and not self.start:
-            raise ValueError("ap chỉ đi kèm start (ap goes with start only)")
-        return self
+    text: SafeText(MAX_TEXT_CHARS) | None = Field(default=None, description="What the household typed.")
+    payload: SafeText(CALLBACK_MAX_BYTES) | None = Field(default=None,
+                                                         description="The `data` of a button the household tapped.")
+    start: StrictBool = Field(default=False, description="The page opened: greet (welcome, or welcome back).")
+    ap: SafeText(64) | None = Field(default=None,
+                                    description="With `start`: the area code of the page's `/?ap=<code>` (a printed "
+                                                "QR code); the household is asked once to subscribe to it.")
 
 
 class ButtonOut(BaseModel):
@@ -71,17 +68,15 @@ class ChatResponse(BaseModel):
 
 
 def _inbound(body: ChatRequest, user_id: str, address: str) -> Inbound:
-    if body.start:
-        code = (body.ap or "").strip()
-        return Inbound(CHANNEL, user_id, "start", text=f"/start {code}" if code else "", origin=address)
-    if body.payload is not None:
+    if body.payload is not None and not body.start:
         return Inbound(CHANNEL, user_id, "button", payload=body.payload, origin=address)
-    return Inbound(CHANNEL, user_id, "text", text=body.text or "", origin=address)
+    if body.text is not None and not body.start:
+        return Inbound(CHANNEL, user_id, "text", text=body.text, origin=address)
+    code = (body.ap or "").strip() if body.start else ""
+    return Inbound(CHANNEL, user_id, "start", text=f"/start {code}" if code else "", origin=address)
 
 
-@router.post("/chat", response_model=ChatResponse, responses={
-    429: {"description": "Too many new sessions from this client address this minute (a Vietnamese `message`; "
-                         "Retry-After: 60)"}})
+@router.post("/chat", response_model=ChatResponse, responses=body_errors(429))
 async def chat(body: ChatRequest, request: Request, response: Response, knowledge: KnowledgeDep,
                settings: SettingsDep) -> dict[str, Any] | JSONResponse:
     """Pass one message to the conversation engine and return what the bot says."""
@@ -98,6 +93,6 @@ async def chat(body: ChatRequest, request: Request, response: Response, knowledg
             token = new_session_token(secret)
         replies = await handle(_inbound(body, user_id_for(token), address), session=session, knowledge=knowledge)
     response.set_cookie(COOKIE_NAME, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
-                        secure=settings.public_base_url.startswith("https://"), path="/")
+                        secure=settings.cookies_secure, path="/")
     response.headers["Cache-Control"] = "no-store"
     return {"replies": replies_to_json(replies)}

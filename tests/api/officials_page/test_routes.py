@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -272,3 +273,17 @@ async def _finish_all(bulletin_id: int) -> None:
     async with session_scope() as session:
         await session.exec(update(Delivery).where(col(Delivery.bulletin_id) == bulletin_id,
                                                   col(Delivery.status) == "pending").values(status="sent"))
+
+
+# --- Text the databases cannot store ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change", [{"title": "Họp\x00 dân"}, {"body": "Mời\x00"}, {"area": ["a\x00b"]},
+                                    {"area": ["x" * 5000]}])
+def test_the_bulletin_form_refuses_nul_and_impossible_codes_with_a_message_not_a_500(page: Page, change) -> None:
+    page.sign_in("editor")
+    response = page.post("/officials/bulletins", bulletin_form(**change))
+    assert response.status_code in (200, 422) and "<form" in response.text
+    assert page.call(_bulletins) == []
+    preview = page.get("/officials/bulletins/preview.json", params={"area": "a\x00b"})
+    assert preview.status_code < 500

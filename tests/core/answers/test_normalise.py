@@ -108,3 +108,15 @@ def test_impossible_syllables_are_recognised(token):
 
 def test_a_real_word_we_do_not_know_is_not_bent_into_one_we_do(normaliser):
     assert normaliser.tokens("miền") == ["mien"]
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+def test_zero_width_characters_inside_words_are_stripped(normaliser, invisible):
+    typed = invisible.join("vay") + " v" + invisible + "ốn"
+    assert normaliser.tokens(typed) == normaliser.tokens("vay vốn")
+    assert clean(typed) == "vay vốn"
+
+
+def test_the_zero_width_joiner_between_emoji_is_kept():
+    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+    assert clean(family) == family

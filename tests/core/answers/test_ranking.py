@@ -140,3 +140,8 @@ def test_recognition_and_a_child_s_health_insurance_reach_their_entries(real_kb,
     # so the certificate question went to the interest-rate entry.
     answer = real_kb.answer(question, on=TODAY)
     assert answer.matched and answer.entry_id == expected
+
+
+def test_a_question_with_zero_width_characters_inside_words_answers_like_the_plain_one(kb):
+    hidden = kb.answer("v\u200ba\u200by v\u200bố\u200cn", on=TODAY)
+    assert hidden.matched and hidden.entry_id == kb.answer("vay vốn", on=TODAY).entry_id

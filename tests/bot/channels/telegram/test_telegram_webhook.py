@@ -85,12 +85,18 @@ def test_a_wrong_or_missing_secret_gets_401_and_nothing_is_processed(webhook, te
     assert {call.chat_id for call in telegram_env.calls("sendMessage")} == {CHAT + 1}
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe\x00", b""])
-def test_a_body_that_is_not_json_gets_400(webhook, telegram_env, body, caplog):
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe\x00", b"",
+                                  b'{"update_id": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"])
+def test_a_body_that_is_not_json_or_nests_too_deep_gets_400(webhook, telegram_env, body, caplog):
     response = post(webhook, None, content=body)
     assert response.status_code == 400 and response.json()["message"] == "body is not JSON"
     assert "not JSON" in caplog.text
     assert SECRET not in caplog.text
+
+
+def test_a_body_over_one_megabyte_gets_413_before_it_is_read(webhook):
+    response = post(webhook, None, content=b"{" + b" " * 1_000_001 + b"}")
+    assert response.status_code == 413 and response.json()["message"]
 
 
 @pytest.mark.parametrize("payload", [[1, 2], {"message": {"text": "hi"}}, {"update_id": "7"}, "update"])

@@ -84,11 +84,17 @@ def test_a_new_browser_is_a_new_household_and_a_forged_cookie_a_new_session(clie
     assert response.cookies[COOKIE_NAME] not in (first, "<script>")
 
 
-@pytest.mark.parametrize("body", [{}, {"text": "a", "payload": "m"}, {"start": False}, {"text": 5},
-                                  {"payload": "x" * 65}, {"text": "x" * 4001}, [], "vay"])
+@pytest.mark.parametrize("body", [{"text": 5}, {"payload": "x" * 65}, {"text": "x" * 4001}, [], "vay",
+                                  {"text": "a\x00b"}, {"start": "yes"}])
 def test_bad_bodies_get_a_422_with_a_message(client, body):
     response = client.post("/api/v1/chat", json=body)
     assert response.status_code == 422 and response.json()["message"]
+
+
+@pytest.mark.parametrize("body", [{}, {"start": False}, {"text": "a", "payload": "", "start": True}])
+def test_a_body_without_a_message_or_tap_greets(client, body):
+    replies = client.post("/api/v1/chat", json=body).json()["replies"]
+    assert replies == client.post("/api/v1/chat", json={"start": True}).json()["replies"]
 
 
 def test_empty_text_and_a_stale_button_get_polite_replies(client):
@@ -184,6 +190,8 @@ def test_a_printed_qr_code_opens_the_chat_at_its_hamlet_and_one_tap_subscribes(c
     assert [(s.area_code, s.active) for s in rows(client, Subscription)] == [("31338-thanh-an", True)]
 
 
-def test_an_area_code_without_start_is_refused(client):
-    response = client.post("/api/v1/chat", json={"text": "chào", "ap": "31338-thanh-an"})
-    assert response.status_code == 422
+def test_an_area_code_without_start_is_ignored_and_nothing_is_subscribed(client):
+    say(client, start=True)
+    response = client.post("/api/v1/chat", json={"text": "vay hộ nghèo", "ap": "31338-thanh-an"})
+    assert response.status_code == 200 and "Nhận bản tin" not in text(response.json()["replies"])
+    assert rows(client, Subscription) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from datetime import timedelta
@@ -14,13 +15,21 @@ from sqlmodel import select
 from api.main import AppOptions, create_app
 from bot.channels.zalo import inbox
 from bot.channels.zalo.contacts import CHOICES_KEY
-from bot.channels.zalo.webhook import ZaloEvent
+from bot.channels.zalo.webhook import ZaloEvent, expected_signature
 from bot.engine.render import menu_reply
 from core import clock
 from core import ui_texts as texts
 from core.db import session_scope
 from core.models import AuditLog, Contact, ProcessedEvent, Subscription
-from tests.bot.channels.zalo.zalo_events import follow_event, media_event, post_event, settle, sign, text_event
+from tests.bot.channels.zalo.zalo_events import (
+    OA_SECRET,
+    follow_event,
+    media_event,
+    post_event,
+    settle,
+    sign,
+    text_event,
+)
 from tests.kit.zalo_api import APP_ID
 
 
@@ -84,7 +93,7 @@ def test_a_signature_made_with_another_secret_is_refused(client):
 
 def test_an_event_for_another_app_is_refused(client):
     response = post_event(client, text_event("8477", "xin chào", app_id="999"))
-    assert response.status_code == 401 and response.json() == {"message": "unknown app_id"}
+    assert response.status_code == 401 and response.json() == {"message": "invalid signature"}
 
 
 @pytest.mark.parametrize("offset", [timedelta(minutes=-10), timedelta(days=-1), timedelta(minutes=10)])
@@ -96,13 +105,76 @@ def test_a_stale_or_future_timestamp_is_refused(client, zalo, offset):
     assert run(client, stored_events) == []
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe\x00", b"", b"[1, 2]", b'"text"'])
-def test_a_body_that_is_not_a_json_object_gets_a_400_and_is_logged(client, caplog, raw):
+@pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe\x00", b"", b"[1, 2]", b'"text"',
+                                 b"[" * 100_000 + b"]" * 100_000])
+def test_an_unsigned_body_is_refused_before_it_is_parsed(client, caplog, raw):
     caplog.set_level(logging.WARNING, logger="bot.channels.zalo.route")
     response = client.post("/webhooks/zalo", content=raw, headers={"content-type": "application/json",
                                                                    "X-ZEvent-Signature": "mac=00"})
+    assert response.status_code == 401 and response.json() == {"message": "invalid signature"}
+    assert "zalo webhook" in caplog.text
+
+
+def _signed_raw(raw: bytes, timestamp: str) -> dict[str, str]:
+    signature = "mac=" + expected_signature(raw, APP_ID, timestamp, OA_SECRET)
+    return {"content-type": "application/json", "X-ZEvent-Signature": signature}
+
+
+@pytest.mark.parametrize("shape", ["{not json %s", "[{%s}]", '"%s"', "[" * 100_000 + "{%s}" + "]" * 100_000])
+def test_a_signed_body_that_is_not_a_json_object_or_nests_too_deep_gets_a_400(client, caplog, shape):
+    caplog.set_level(logging.WARNING, logger="bot.channels.zalo.route")
+    raw = (shape % '"timestamp":"1700000000000"').encode()
+    response = client.post("/webhooks/zalo", content=raw, headers=_signed_raw(raw, "1700000000000"))
     assert response.status_code == 400 and response.json() == {"message": "body must be a JSON object"}
     assert "zalo webhook" in caplog.text
+
+
+def test_a_signed_timestamp_that_is_not_the_events_own_is_refused(client, zalo):
+    body = text_event("8480", "xin chào", message={"text": "x", "msg_id": "m1", "timestamp": "1"})
+    raw = json.dumps({"note": {"timestamp": "1"}} | body, separators=(",", ":")).encode()
+    response = client.post("/webhooks/zalo", content=raw, headers=_signed_raw(raw, "1"))
+    assert response.status_code == 401 and run(client, stored_events) == []
+
+
+@pytest.mark.parametrize("sender", ["x" * 5000, r"12\u000034", r"\udc80\ud800"])
+def test_an_event_whose_ids_cannot_be_stored_is_dropped_with_a_200(client, zalo, caplog, sender):
+    body = text_event("8481", "xin chào")
+    raw = json.dumps(body, separators=(",", ":")).replace('"8481"', f'"{sender}"').encode()
+    response = client.post("/webhooks/zalo", content=raw, headers=_signed_raw(raw, body["timestamp"]))
+    assert response.status_code == 200 and response.json() == {"status": "ignored"}
+    assert "event dropped" in caplog.text and run(client, stored_events) == []
+
+
+@pytest.mark.parametrize("msg_id", [r"m\u0000id", r"\ud800", "m" * 1001])
+def test_a_msg_id_that_cannot_be_stored_drops_the_event(client, zalo, caplog, msg_id):
+    body = text_event("8482", "xin chào", msg_id="MSGID")
+    raw = json.dumps(body, separators=(",", ":")).replace('"MSGID"', f'"{msg_id}"').encode()
+    response = client.post("/webhooks/zalo", content=raw, headers=_signed_raw(raw, body["timestamp"]))
+    assert response.status_code == 200 and response.json() == {"status": "ignored"}
+    assert run(client, stored_events) == []
+
+
+def test_nul_and_lone_surrogates_in_a_households_text_are_scrubbed_not_stored(client, zalo):
+    body = text_event("8483", "TEXT")
+    raw = json.dumps(body, separators=(",", ":")).replace('"TEXT"', r'"vay\u0000 v\u1ed1n\udc80"').encode()
+    response = client.post("/webhooks/zalo", content=raw, headers=_signed_raw(raw, body["timestamp"]))
+    assert response.status_code == 200 and response.json() == {"status": "accepted"}
+    settle(client)
+    assert zalo.wait_for_messages(1)
+    [event] = run(client, stored_events)
+    assert event.status == "done"
+
+
+def test_a_body_over_one_megabyte_is_refused_before_it_is_read(client, zalo):
+    declared = client.post("/webhooks/zalo", content=b"{}", headers={"content-length": "200000000"})
+    assert declared.status_code == 413 and "message" in declared.json()
+
+    def chunks():
+        for _ in range(20):
+            yield b" " * 100_000
+
+    streamed = client.post("/webhooks/zalo", content=chunks(), headers={"X-ZEvent-Signature": "mac=00"})
+    assert streamed.status_code == 413 and streamed.json()["limit"] == 1_000_000
 
 
 def test_a_replayed_msg_id_is_handled_once(client, zalo):
