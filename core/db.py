@@ -77,7 +77,9 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
                                      connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _serialise_sqlite_writers(engine.sync_engine)
         return engine
-    return create_async_engine(settings.async_database_url, pool_pre_ping=True, pool_size=10)
+    # One process serves the web app, both channels and the delivery worker: up to 16 turns at once on
+    # Telegram, 4 Zalo workers and the web chat's requests share the pool.
+    return create_async_engine(settings.async_database_url, pool_pre_ping=True, pool_size=20, max_overflow=10)
 
 
 @lru_cache

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # timeout, updates handled at once (one chat's stay in order), the delivery sender's connections.
     telegram_api_file_url: str = ""
     telegram_poll_timeout_seconds: int = 10
-    telegram_concurrent_updates: int = 16
+    telegram_concurrent_updates: int = 64  # a turn mostly waits (database, Bot API): 16 capped one process (issue 14)
     telegram_send_connections: int = 32
 
     # Reading answers aloud (core/speech.py): espeak (offline, Debian's espeak-ng + opus-tools), cloud (an
@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     zalo_http_timeout_seconds: float = 15.0
     zalo_rate_limit_backoff_seconds: float = 60.0
     zalo_reply_retry_max_wait_seconds: float = 5.0
-    zalo_inbox_workers: int = 4
+    zalo_inbox_workers: int = 16  # turns at once (each waits on the database and the OA API); as Telegram
     zalo_inbox_lease_seconds: int = 120
     zalo_inbox_sweep_seconds: float = 30.0
     zalo_inbox_max_attempts: int = 5

@@ -57,6 +57,27 @@ def split_text(text: str, limit: int) -> list[str]:
     return parts
 
 
+def join_replies(replies: list[Reply], *, text_limit: int, max_buttons: int) -> list[Reply]:
+    """The replies as few messages as the channel allows: a reply joins the one before it when their texts
+    together fit `text_limit` and their buttons `max_buttons`, buttons kept in order under the joined text.
+
+    Every message is a platform call (Telegram allows a bot 30 a second), so a new household's welcome,
+    answer and "Bạn ở ấp nào?" go out as one message where they fit (issue 14).
+    """
+    joined: list[Reply] = []
+    for reply in replies:
+        if joined and reply.voice is None and joined[-1].voice is None:  # a voice reply stays its own message
+            last = joined[-1]
+            first, then = last.text.strip(), reply.text.strip()
+            text = f"{first}\n\n{then}" if first and then else first or then
+            buttons = len(last.all_buttons()) + len(reply.all_buttons())
+            if len(text) <= text_limit and buttons <= max_buttons:
+                joined[-1] = Reply(text, [*last.buttons, *reply.buttons])
+                continue
+        joined.append(reply)
+    return joined
+
+
 def buttons_as_text(reply: Reply) -> str:
     """A reply's buttons as numbered lines, for channels (or limits) where buttons cannot be shown."""
     labels = [b.label for b in reply.all_buttons()]

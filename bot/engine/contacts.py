@@ -22,12 +22,17 @@ async def find_contact(session: AsyncSession, channel: str, user_id: str) -> Con
     return result.first()
 
 
-async def get_or_create_contact(session: AsyncSession, channel: str, user_id: str) -> tuple[Contact, bool]:
-    """The contact for (channel, user id) and whether it was just created; safe when two messages race."""
+async def get_or_create_contact(session: AsyncSession, channel: str, user_id: str, *,
+                                tap: bool = False) -> tuple[Contact, bool]:
+    """The contact for (channel, user id) and whether it was just created (its first message, or with `tap`
+    its first button tap, already counted against the flood guard); safe when two messages race."""
     contact = await find_contact(session, channel, user_id)
     if contact is not None:
         return contact, False
-    contact = Contact(channel=channel, user_id=user_id, created_at=clock.now(), state={})
+    now = clock.now()
+    # The first event is counted in the INSERT itself (what `count_inbound` would write): one statement less.
+    contact = Contact(channel=channel, user_id=user_id, created_at=now, state={}, last_inbound_at=now,
+                      flood_window_start=now, flood_count=0 if tap else 1, flood_taps=1 if tap else 0)
     try:
         async with session.begin_nested():
             session.add(contact)

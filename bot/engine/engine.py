@@ -43,10 +43,11 @@ MAX_TEXT_CHARS = 4000
 
 async def handle(inbound: Inbound, *, session: AsyncSession, knowledge: KnowledgeBase) -> list[Reply]:
     """Answer one message or tap from a household (an empty list: nothing to say)."""
-    contact, created = await get_or_create_contact(session, inbound.channel, inbound.user_id)
-    if inbound.kind != "unfollow":  # blocking the bot is always honoured
-        settings = get_settings()
-        tap = inbound.kind == "button" or payloads.is_payload_text(inbound.text)
+    settings = get_settings()
+    tap = inbound.kind == "button" or payloads.is_payload_text(inbound.text)
+    contact, created = await get_or_create_contact(session, inbound.channel, inbound.user_id, tap=tap)
+    # Blocking the bot is always honoured; a contact created now had this event counted in its INSERT.
+    if inbound.kind != "unfollow" and not created:
         counted = await count_inbound(session, contact, tap=tap,
                                       limits=(settings.flood_max_per_minute, settings.flood_max_taps_per_minute))
         if counted.over:
@@ -55,15 +56,16 @@ async def handle(inbound: Inbound, *, session: AsyncSession, knowledge: Knowledg
             log.info("flood guard: %s user slowed down (%d messages, %d taps this minute)", inbound.channel,
                      counted.messages, counted.taps)
             return [Reply(texts.get("engine.flood"))]
-    ctx = Context(inbound, session, knowledge, contact, state=copy.deepcopy(contact.state or {}))
+    saved = contact.state or {}
+    ctx = Context(inbound, session, knowledge, contact, state=copy.deepcopy(saved))
     try:
-        async with session.begin_nested():
+        async with session.begin_nested():  # the counters are written before it: kept if the turn fails
             replies = await _route(ctx, created)
-            replies = [*await handoff.undelivered_replies(ctx), *replies]  # officials' replies not yet received
-            if not ctx.erased:
+            if not created:  # officials' replies not yet received (a contact created just now has none)
+                replies = [*await handoff.undelivered_replies(ctx), *replies]
+            if not ctx.erased and ctx.state != saved:  # an unchanged state is not written again
                 contact.state = ctx.state
                 flag_modified(contact, "state")
-                session.add(contact)
             await session.flush()
     except Exception:
         log.exception("engine failed on a %s message from %s", inbound.kind, inbound.channel)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,13 +73,17 @@ async def get_area(session: AsyncSession, code: str) -> Area | None:
 
 
 async def area_chain(session: AsyncSession, code: str) -> list[Area]:
-    """The area and the areas enclosing it (hamlet, commune, province), nearest first."""
-    chain: list[Area] = []
-    area = await get_area(session, code)
-    while area is not None and len(chain) < 5:
-        chain.append(area)
-        area = await get_area(session, area.parent_code) if area.parent_code else None
-    return chain
+    """The area and the areas enclosing it (hamlet, commune, province), nearest first, at most five.
+
+    One recursive query instead of one per level: every answer to a household with a hamlet asks for it.
+    """
+    anchor = select(col(Area.code), col(Area.parent_code), literal(0).label("depth")).where(Area.code == code)
+    chain = anchor.cte("chain", recursive=True)
+    step = (select(col(Area.code), col(Area.parent_code), (chain.c.depth + 1).label("depth"))
+            .join(chain, col(Area.code) == chain.c.parent_code).where(chain.c.depth < 4))
+    chain = chain.union_all(step)
+    rows = await session.exec(select(Area).join(chain, col(Area.code) == chain.c.code).order_by(chain.c.depth))
+    return list(rows)
 
 
 async def place_label(session: AsyncSession, code: str) -> str:

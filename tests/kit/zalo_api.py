@@ -46,6 +46,7 @@ class FakeZalo:
         self.valid_access = {FIRST_ACCESS}
         self.valid_refresh = {FIRST_REFRESH}
         self.messages: list[dict[str, Any]] = []  # accepted: user_id, text, buttons, access_token
+        self.accepted_at: list[float] = []  # time.monotonic() of each accepted message (benchmarks)
         self.attempts = 0  # every message/cs call, accepted or not
         self.refresh_calls = 0
         self.refresh_delay = 0.0
@@ -173,6 +174,7 @@ class FakeZalo:
             user_id = body["recipient"]["user_id"]
             self.messages.append({"user_id": user_id, "text": message["text"], "buttons": buttons,
                                   "access_token": token})
+            self.accepted_at.append(time.monotonic())
             return 200, {"data": {"message_id": f"fake-{len(self.messages)}", "user_id": user_id},
                          "error": 0, "message": "Success"}
 

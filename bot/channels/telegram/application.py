@@ -26,7 +26,8 @@ def build_application(settings: Settings, knowledge: KnowledgeBase, *, webhook: 
 
     Replies go through `AIORateLimiter` (the bot-wide 30/s; it retries a 429 twice). Bulletins do not: the
     delivery worker's `TelegramSender` has its own plain `Bot` and pacing, so the two together may briefly
-    exceed 30/s — Telegram tolerates replies to people who just wrote.
+    exceed 30/s — Telegram tolerates replies to people who just wrote. TELEGRAM_RATE_LIMIT_ENABLED=false
+    (benchmarks against the fake Bot API only) leaves the limiter out, as the delivery worker's pacing does.
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -38,10 +39,12 @@ def build_application(settings: Settings, knowledge: KnowledgeBase, *, webhook: 
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second, max_retries=2))
         .concurrent_updates(PerChatUpdateProcessor(max(1, settings.telegram_concurrent_updates)))
         .job_queue(None)
     )
+    if settings.telegram_rate_limit_enabled:
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_per_second,
+                                                      max_retries=2))
     if webhook:
         builder = builder.updater(None)
     application = builder.build()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.channels.base import split_text
+from bot.channels.base import join_replies, split_text
 from bot.engine.types import Button, Reply
 from core import ui_texts as texts
 from core.speech import SpeechBackend, SpeechUnavailable
@@ -17,6 +17,9 @@ from core.speech import SpeechBackend, SpeechUnavailable
 log = logging.getLogger("bot.channels.telegram")
 
 MAX_BUTTONS_PER_ROW = 8  # more fit, but they become unreadable on a phone
+# Replies of one turn are joined into one message up to this many buttons (Telegram allows 100; a phone
+# shows about 20 before the household has to scroll the keyboard).
+MAX_JOINED_BUTTONS = 20
 # Answers cite their sources as links; previews would bury the answer and cost the household data.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Button kinds that count once (👍/👎, "Không đúng ý tôi", "Đã biết" on a bulletin): after a tap their row shows ✓.
@@ -72,7 +75,7 @@ async def send_replies(bot: Bot, chat_id: int | str, replies: list[Reply],
     """Send every reply in order (a `voice` reply as a voice note when `speech` can make one); a Telegram error
     propagates after what was already sent."""
     sent = []
-    for reply in replies:
+    for reply in join_replies(replies, text_limit=MessageLimit.MAX_TEXT_LENGTH, max_buttons=MAX_JOINED_BUTTONS):
         voice = await send_voice(bot, chat_id, reply, speech)
         if voice is not None:
             sent.append(voice)

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.base import buttons_as_text, split_text
+from bot.channels.base import buttons_as_text, join_replies, split_text
 from bot.engine.types import Button, Reply
 from core import ui_texts as texts
 
@@ -48,9 +48,10 @@ def button_data(text: str) -> str | None:
 
 
 def render(replies: list[Reply], *, button_type: str = "oa.query.show") -> list[OutgoingMessage]:
-    """Every reply as OA messages, in order; buttons ride on the last part of their reply."""
+    """Every reply as OA messages, in order, joined where text and buttons fit one message; buttons ride on
+    the last part of their reply."""
     messages: list[OutgoingMessage] = []
-    for reply in replies:
+    for reply in join_replies(replies, text_limit=TEXT_LIMIT, max_buttons=MAX_BUTTONS):
         messages.extend(_render_reply(reply, button_type))
     return messages
 

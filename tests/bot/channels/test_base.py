@@ -33,3 +33,15 @@ def test_button_data_over_64_bytes_is_refused():
 def test_buttons_degrade_to_numbered_lines():
     reply = Reply("chọn", [[Button("Vay vốn", "m:vay")], [Button("Dịch vụ công", "m:dvc")]])
     assert buttons_as_text(reply) == "1. Vay vốn\n2. Dịch vụ công"
+
+
+def test_replies_join_into_one_message_where_they_fit_but_a_voice_reply_stays_its_own():
+    from bot.channels.base import join_replies
+    from bot.engine.types import Button, Reply
+
+    one = [[Button("một", "m:1")]]
+    joined = join_replies([Reply("chào", one), Reply("ấp nào?", one), Reply("x" * 30)], text_limit=20, max_buttons=5)
+    assert [r.text for r in joined] == ["chào\n\nấp nào?", "x" * 30] and len(joined[0].all_buttons()) == 2
+    spoken = join_replies([Reply("chào"), Reply("Về: Vay vốn", voice="Về: Vay vốn"), Reply("hết")],
+                          text_limit=4096, max_buttons=20)
+    assert [(r.text, r.voice) for r in spoken] == [("chào", None), ("Về: Vay vốn", "Về: Vay vốn"), ("hết", None)]

@@ -50,13 +50,13 @@ async def _exchange(fake: FakeTelegramAPI, act: Callable[[], int], replies: int)
 
 async def onboard(fake: FakeTelegramAPI, hamlet: bool = False) -> str | None:
     """/start, then choose the first hamlet of the first commune (or skip); returns the hamlet's button data."""
-    question = (await say(fake, "/start", replies=2))[-1]
+    [question] = await say(fake, "/start")
     if not hamlet:
         await tap(fake, "skip")
         return None
     hamlets = (await tap(fake, next(d for d in button_data(question) if d.startswith("c:"))))[-1]
     chosen = next(d for d in button_data(hamlets) if d.startswith("h:"))
-    await tap(fake, chosen, replies=2)
+    await tap(fake, chosen)
     return chosen
 
 
@@ -64,17 +64,24 @@ def button_data(call: Call) -> list[str]:
     return [b["callback_data"] for row in call.buttons for b in row]
 
 
-async def test_start_gets_the_welcome_and_the_hamlet_question_with_an_inline_keyboard(telegram):
-    welcome, question = await say(telegram, "/start", replies=2)
-    assert welcome.text == texts.get("engine.welcome")
-    assert question.text == texts.get("engine.hamlet.ask")
-    assert "skip" in button_data(question)
-    assert all(len(row) <= 8 for row in question.buttons)
+async def test_start_gets_the_welcome_and_the_hamlet_question_in_one_message_with_an_inline_keyboard(telegram):
+    [welcome] = await say(telegram, "/start")
+    assert welcome.text == texts.get("engine.welcome") + "\n\n" + texts.get("engine.hamlet.ask")
+    assert "skip" in button_data(welcome)
+    assert all(len(row) <= 8 for row in welcome.buttons)
     assert welcome.params["link_preview_options"] == {"is_disabled": True}
 
 
+async def test_a_new_households_first_question_is_one_message_welcome_answer_and_hamlet_question(telegram):
+    [first] = await say(telegram, "hộ nghèo vay vốn ngân hàng chính sách")
+    assert first.text.startswith(texts.get("engine.welcome") + "\n\n")
+    assert "\n\nVề: " in first.text and first.text.endswith(texts.get("engine.hamlet.ask"))
+    assert any(d.startswith("fb:u:") for d in button_data(first)) and "skip" in button_data(first)
+    assert any(d.startswith("more:") for d in button_data(first))  # the source, one tap away
+
+
 async def test_a_tap_is_answered_first_then_handled_by_the_engine(telegram):
-    question = (await say(telegram, "/start", replies=2))[-1]
+    [question] = await say(telegram, "/start")
     commune = next(d for d in button_data(question) if d.startswith("c:"))
     hamlets = (await tap(telegram, commune))[0]
     [answered] = telegram.calls("answerCallbackQuery")
@@ -214,7 +221,8 @@ async def test_one_households_quick_messages_are_answered_in_order(telegram):
 async def test_an_update_fetched_twice_by_polling_is_answered_once(telegram):
     update = {"update_id": 7001, **text_message(CHAT, "/start")}
     telegram.push_update(update, times=2)  # the same update again (a restart before the offset was confirmed)
-    await telegram.await_calls("sendMessage", 2, chat_id=CHAT)
+    await telegram.await_calls("sendMessage", 1, chat_id=CHAT)  # the welcome and "Bạn ở ấp nào?": one message
     await telegram.await_quiet()
-    welcomes = [c for c in telegram.calls("sendMessage", chat_id=CHAT) if c.text == texts.get("engine.welcome")]
+    welcomes = [c for c in telegram.calls("sendMessage", chat_id=CHAT)
+                if c.text.startswith(texts.get("engine.welcome"))]
     assert len(welcomes) == 1

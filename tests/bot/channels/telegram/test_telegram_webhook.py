@@ -60,7 +60,7 @@ def test_an_update_with_the_right_secret_is_answered_200_and_processed(webhook, 
     response = post(webhook, {"update_id": 901, **text_message(CHAT, "/start")})
     assert response.status_code == 200 and response.json()["update_id"] == 901
     welcome = telegram_env.wait_for("sendMessage", chat_id=CHAT)[0]
-    assert welcome.text == texts.get("engine.welcome")
+    assert welcome.text.startswith(texts.get("engine.welcome"))
 
 
 def test_the_same_update_posted_three_times_is_answered_once(webhook, telegram_env):
@@ -68,9 +68,10 @@ def test_the_same_update_posted_three_times_is_answered_once(webhook, telegram_e
     for _ in range(3):  # Telegram retries when our 200 comes too late
         assert post(webhook, update).status_code == 200
     assert post(webhook, {"update_id": 906, **text_message(CHAT, "/menu")}).status_code == 200
-    sent = telegram_env.wait_for("sendMessage", 3, chat_id=CHAT)  # welcome, hamlet question, then the menu
-    assert sent[2].text != texts.get("engine.welcome")  # one chat's updates are handled in order: 905s are done
-    welcomes = [c for c in telegram_env.calls("sendMessage", chat_id=CHAT) if c.text == texts.get("engine.welcome")]
+    sent = telegram_env.wait_for("sendMessage", 2, chat_id=CHAT)  # welcome with "Bạn ở ấp nào?", then the menu
+    assert not sent[1].text.startswith(texts.get("engine.welcome"))  # one chat's updates in order: 905s are done
+    welcomes = [c for c in telegram_env.calls("sendMessage", chat_id=CHAT)
+                if c.text.startswith(texts.get("engine.welcome"))]
     assert len(welcomes) == 1
 
 

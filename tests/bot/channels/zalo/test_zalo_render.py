@@ -70,7 +70,14 @@ def test_a_reply_with_buttons_but_no_text_still_says_something():
 
 def test_several_replies_keep_their_order_and_empty_ones_vanish():
     messages = render([Reply("một"), Reply("   "), Reply("hai", buttons(1))])
-    assert [m.message["text"] for m in messages] == ["một", "hai"]
+    assert [m.message["text"] for m in messages] == ["một\n\nhai"]
+
+
+def test_replies_share_one_message_while_text_and_five_buttons_fit():
+    messages = render([Reply("chào", buttons(2)), Reply("trả lời", buttons(3)), Reply("ấp nào?", buttons(2)),
+                       Reply("x" * 1995)])
+    assert [m.message["text"] for m in messages] == ["chào\n\ntrả lời", "ấp nào?", "x" * 1995]
+    assert [len(m.message["attachment"]["payload"]["buttons"]) for m in messages[:2]] == [5, 2]
 
 
 def test_a_voice_reply_degrades_to_its_text_with_a_logged_warning(caplog):
