@@ -32,21 +32,24 @@ async def unanswered(official: CurrentOfficial, session: SessionDep, knowledge: 
     return {"days": window, "groups": [g.public() for g in groups]}
 
 
+async def _entries(query, official: CurrentOfficial, session: SessionDep, knowledge: KnowledgeDep,  # noqa: ANN001
+                   days: int | None, limit: int) -> dict:
+    """The entries `query` (disliked_entries or missed_entries) finds in the official's areas, as the API shows them."""
+    window = days or get_settings().learning_window_days
+    entries = await query(session, days=window, limit=limit, knowledge=knowledge,
+                          areas=await visible_areas(session, official))
+    return {"days": window, "entries": [e.public() for e in entries]}
+
+
 @router.get("/disliked")
 async def disliked(official: CurrentOfficial, session: SessionDep, knowledge: KnowledgeDep, days: Days = None,
                    limit: Limit = 20) -> dict:
     """Answers households marked 👎, most first, with their 👍 count and the wordings that got them."""
-    window = days or get_settings().learning_window_days
-    entries = await disliked_entries(session, days=window, limit=limit, knowledge=knowledge,
-                                     areas=await visible_areas(session, official))
-    return {"days": window, "entries": [e.public() for e in entries]}
+    return await _entries(disliked_entries, official, session, knowledge, days, limit)
 
 
 @router.get("/missed")
 async def missed(official: CurrentOfficial, session: SessionDep, knowledge: KnowledgeDep, days: Days = None,
                  limit: Limit = 20) -> dict:
     """Wrong answers: entries households marked "Không đúng ý tôi", most first, with the questions asked."""
-    window = days or get_settings().learning_window_days
-    entries = await missed_entries(session, days=window, limit=limit, knowledge=knowledge,
-                                   areas=await visible_areas(session, official))
-    return {"days": window, "entries": [e.public() for e in entries]}
+    return await _entries(missed_entries, official, session, knowledge, days, limit)
